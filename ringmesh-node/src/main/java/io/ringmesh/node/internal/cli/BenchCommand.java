@@ -1,0 +1,161 @@
+package io.ringmesh.node.internal.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ringmesh bench}: benchmarks beside their peers, in forked JVMs. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Run benchmarks beside their peers (JMH; minutes, or seconds with --quick).",
+    subcommands = {BenchCommand.Ring.class})
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "choose what to benchmark: 'ring'");
+  }
+
+  @Command(
+      name = "ring",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Ring lookup ns/op at 10 to 10,000 nodes and build ms at 100 and 1,000 nodes, for every"
+            + " algorithm beside Guava jump hash, hash4j JumpBackHash and a Dubbo-style TreeMap"
+            + " ketama ring."
+      })
+  static final class Ring implements Callable<Integer> {
+    @Option(names = "--quick", description = "A short smoke run: one short iteration per cell.")
+    boolean quick;
+
+    @Option(names = "--json", description = "Print one JSON object per cell instead of tables.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ProjectHome home = ProjectHome.locate();
+      List<String> args = new ArrayList<>(List.of("RingLookupBenchmark", "RingBuildBenchmark"));
+      if (quick) {
+        args.addAll(List.of("-f", "1", "-wi", "1", "-w", "200ms", "-i", "1", "-r", "300ms"));
+      }
+      JsonNode results = Jmh.run(home, "ring", args);
+      List<Cell> cells = new ArrayList<>();
+      for (JsonNode r : results) {
+        String bench = r.get("benchmark").asText();
+        cells.add(
+            new Cell(
+                bench.endsWith(".lookup") ? "lookup" : "build",
+                r.get("params").get("algorithm").asText(),
+                r.get("params").get("nodes").asInt(),
+                r.get("primaryMetric").get("score").asDouble(),
+                r.get("primaryMetric").get("scoreError").asDouble(),
+                r.get("primaryMetric").get("scoreUnit").asText()));
+      }
+      if (json) {
+        ObjectMapper mapper = new ObjectMapper();
+        for (Cell c : cells) {
+          ObjectNode o = mapper.createObjectNode();
+          o.put("benchmark", c.benchmark());
+          o.put("algorithm", c.algorithm());
+          o.put("nodes", c.nodes());
+          o.put(c.benchmark().equals("lookup") ? "ns_per_op" : "ms_per_build", c.score());
+          o.put("error", c.error());
+          System.out.println(mapper.writeValueAsString(o));
+        }
+      } else {
+        System.out.println(table(cells, "lookup", "ns/op, hashing a 16-byte key included"));
+        System.out.println(table(cells, "build", "ms to build from scratch"));
+      }
+      return 0;
+    }
+
+    record Cell(
+        String benchmark, String algorithm, int nodes, double score, double error, String unit) {}
+
+    static String table(List<Cell> cells, String benchmark, String caption) {
+      Map<String, Map<Integer, Cell>> rows = new LinkedHashMap<>();
+      TreeSet<Integer> columns = new TreeSet<>();
+      for (Cell c : cells) {
+        if (c.benchmark().equals(benchmark)) {
+          rows.computeIfAbsent(c.algorithm(), k -> new LinkedHashMap<>()).put(c.nodes(), c);
+          columns.add(c.nodes());
+        }
+      }
+      StringBuilder out = new StringBuilder();
+      out.append("| ").append(benchmark).append(" (").append(caption).append(") |");
+      for (int n : columns) {
+        out.append(" n=").append(n).append(" |");
+      }
+      out.append("\n|---|");
+      out.append("---:|".repeat(columns.size()));
+      out.append('\n');
+      for (Map.Entry<String, Map<Integer, Cell>> row : rows.entrySet()) {
+        out.append("| ").append(row.getKey()).append(" |");
+        for (int n : columns) {
+          Cell c = row.getValue().get(n);
+          out.append(c == null ? " - |" : String.format(" %.1f ± %.1f |", c.score(), c.error()));
+        }
+        out.append('\n');
+      }
+      return out.toString();
+    }
+  }
+
+  /** Runs the JMH jar of ringmesh-bench in a forked JVM, streaming its progress. */
+  static final class Jmh {
+    private Jmh() {}
+
+    static JsonNode run(ProjectHome home, String name, List<String> jmhArgs) throws IOException {
+      Path jar = home.root().resolve("ringmesh-bench/target/ringmesh-bench.jar");
+      if (!Files.isRegularFile(jar)) {
+        throw new CommandFailedException(
+            "the benchmark jar "
+                + jar
+                + " is missing; bin/ringmesh builds it, so run through bin/ringmesh");
+      }
+      Path results = home.root().resolve("target/jmh-" + name + ".json");
+      Path log = home.root().resolve("target/jmh-" + name + ".log");
+      Files.createDirectories(results.getParent());
+      List<String> cmd =
+          new ArrayList<>(List.of(home.javaBinary().toString(), "-jar", jar.toString()));
+      cmd.addAll(jmhArgs);
+      cmd.addAll(List.of("-rf", "json", "-rff", results.toString()));
+      System.err.println("bench " + name + ": running JMH (full log: " + log + ")");
+      int code;
+      try (PrintWriter out =
+          new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
+        code =
+            home.run(
+                cmd,
+                line -> {
+                  out.println(line);
+                  if (line.startsWith("# Run progress") || line.startsWith("# Parameters")) {
+                    System.err.println("  " + line.substring(2));
+                  }
+                });
+      }
+      if (code != 0 || !Files.isRegularFile(results)) {
+        throw new CommandFailedException("JMH failed (exit code " + code + "); see " + log);
+      }
+      return new ObjectMapper().readTree(results.toFile());
+    }
+  }
+}
