@@ -80,7 +80,7 @@ final class VirtualNodeRing<P> extends AbstractRing<P> {
         points[p++] = ((position << RANK_BITS) | r) ^ Long.MIN_VALUE;
       }
     }
-    Arrays.sort(points);
+    RadixSort.sort(points);
     this.indexBits = indexBitsFor(points.length);
     this.slots = buildIndex(points, indexBits);
   }

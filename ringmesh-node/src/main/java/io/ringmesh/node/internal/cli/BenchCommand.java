@@ -111,7 +111,13 @@ final class BenchCommand implements Runnable {
         out.append("| ").append(row.getKey()).append(" |");
         for (int n : columns) {
           Cell c = row.getValue().get(n);
-          out.append(c == null ? " - |" : String.format(" %.1f ± %.1f |", c.score(), c.error()));
+          if (c == null) {
+            out.append(" - |");
+          } else if (Double.isNaN(c.error())) {
+            out.append(String.format(" %.1f |", c.score()));
+          } else {
+            out.append(String.format(" %.1f ± %.1f |", c.score(), c.error()));
+          }
         }
         out.append('\n');
       }
