@@ -73,12 +73,19 @@ final class KetamaRing<P> extends AbstractRing<P> {
     this.points = all;
   }
 
-  private static MessageDigest md5() {
+  /** {@code MessageDigest.getInstance} costs more than the digest of a short key; reuse one. */
+  private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(KetamaRing::newMd5);
+
+  private static MessageDigest newMd5() {
     try {
       return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("this JVM has no MD5, which KETAMA_COMPAT needs", e);
     }
+  }
+
+  private static MessageDigest md5() {
+    return MD5.get();
   }
 
   private static long littleEndian32(byte[] b, int off) {
