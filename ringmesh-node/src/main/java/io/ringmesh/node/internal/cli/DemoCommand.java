@@ -81,6 +81,9 @@ final class DemoCommand implements Callable<Integer> {
         bounded.requestPeakToMean(),
         100 * bounded.primaryFraction(),
         100 * bounded.maxInFlightOverCapacity());
+    System.out.println(
+        "  (the hottest key alone is 15% of all requests, more than any one node may hold, so"
+            + " bounded\n   loads must spread it, and the overflow displaces other keys in turn)");
     if (bounded.maxInFlightOverCapacity() > 1.0) {
       checks.add("bounded loads exceeded capacity");
     }
