@@ -354,7 +354,7 @@ final class ClientSession {
           switch (reply.status()) {
             case OK -> {
               finish(requestId);
-              Lease lease = new Lease(name, reply.fencingToken(), this);
+              Lease lease = new Lease(name, reply.fencingToken(), reply.ticket(), this);
               leases.add(lease);
               LockException endedBy = endCause;
               if (endedBy != null) {

@@ -26,14 +26,16 @@ public final class Lease implements AutoCloseable {
 
   private final String name;
   private final long token;
+  private final long ticket;
   private final ClientSession session;
   private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
   private final List<Consumer<LockException>> listeners = new CopyOnWriteArrayList<>();
   private volatile @Nullable LockException lostBecause;
 
-  Lease(String name, long token, ClientSession session) {
+  Lease(String name, long token, long ticket, ClientSession session) {
     this.name = name;
     this.token = token;
+    this.ticket = ticket;
     this.session = session;
   }
 
@@ -48,6 +50,11 @@ public final class Lease implements AutoCloseable {
    */
   public long fencingToken() {
     return token;
+  }
+
+  /** The log index of the entry that queued the request; grants follow ticket order (FIFO). */
+  long ticket() {
+    return ticket;
   }
 
   /** The session that holds the lease. */

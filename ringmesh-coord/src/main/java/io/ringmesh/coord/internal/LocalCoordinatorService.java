@@ -67,7 +67,7 @@ public final class LocalCoordinatorService implements CoordinatorService {
         Validation.checkName(r.name()).or(() -> Validation.checkWaitMillis(r.waitTimeoutMillis()));
     if (bad.isPresent()) {
       return CompletableFuture.completedFuture(
-          new AcquireReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty(), 0));
+          new AcquireReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty(), 0, 0));
     }
     return shardOf(r.name()).acquire(r);
   }

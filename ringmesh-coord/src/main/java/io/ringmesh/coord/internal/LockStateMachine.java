@@ -278,6 +278,7 @@ public final class LockStateMachine extends BaseStateMachine {
           out.writeByte(r.status().ordinal());
           out.writeBoolean(r.queued());
           out.writeLong(r.token());
+          out.writeLong(r.ticket());
           Command.writeString(out, r.message());
         });
   }
@@ -289,6 +290,7 @@ public final class LockStateMachine extends BaseStateMachine {
             new Result(
                 Status.values()[in.readByte()],
                 in.readBoolean(),
+                in.readLong(),
                 in.readLong(),
                 Command.readString(in)));
   }

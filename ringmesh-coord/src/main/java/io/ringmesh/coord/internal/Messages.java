@@ -64,9 +64,13 @@ public final class Messages {
       long waitTimeoutMillis,
       boolean reentrant) {}
 
-  /** The outcome of an acquire; {@code fencingToken} is set when the status is OK. */
+  /**
+   * The outcome of an acquire; when the status is OK, {@code fencingToken} is the index of the
+   * granting entry and {@code ticket} the index of the entry that queued the request (equal for an
+   * immediate grant). Grants of one lock follow ticket order: that is what FIFO means.
+   */
   public record AcquireReply(
-      Status status, String message, Optional<String> leaderHint, long fencingToken) {}
+      Status status, String message, Optional<String> leaderHint, long fencingToken, long ticket) {}
 
   /** Releases the lock {@code name} held with {@code fencingToken}. */
   public record ReleaseRequest(

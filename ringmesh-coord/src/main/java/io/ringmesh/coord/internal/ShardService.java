@@ -133,6 +133,7 @@ public final class ShardService implements LockStateMachine.Listener {
             acquireReply(
                 Status.UNAVAILABLE,
                 "coordinator shut down while the request waited; retry it on the new leader",
+                0,
                 0));
       }
     }
@@ -177,7 +178,7 @@ public final class ShardService implements LockStateMachine.Listener {
       if (previous != null) {
         complete(
             previous,
-            acquireReply(Status.CANCELLED, "superseded by a retry of the same request", 0));
+            acquireReply(Status.CANCELLED, "superseded by a retry of the same request", 0, 0));
       }
     }
     // A cancelled call never delivered a grant, whatever the state machine decided meanwhile, so
@@ -209,7 +210,9 @@ public final class ShardService implements LockStateMachine.Listener {
                 return;
               }
               waits.remove(key, call);
-              complete(call, acquireReply(result.status(), result.message(), result.token()));
+              complete(
+                  call,
+                  acquireReply(result.status(), result.message(), result.token(), result.ticket()));
             });
     return call;
   }
@@ -305,7 +308,7 @@ public final class ShardService implements LockStateMachine.Listener {
       }
       CompletableFuture<AcquireReply> call = waits.remove(key);
       if (call != null) {
-        complete(call, acquireReply(c.status(), c.message(), c.token()));
+        complete(call, acquireReply(c.status(), c.message(), c.token(), c.ticket()));
       }
     }
     if (command instanceof ExpireSession || command instanceof CloseSession) {
@@ -405,8 +408,8 @@ public final class ShardService implements LockStateMachine.Listener {
     return new ShardOutcome(shard, r.status(), r.message(), hint(r.status()));
   }
 
-  private AcquireReply acquireReply(Status status, String message, long token) {
-    return new AcquireReply(status, message, hint(status), token);
+  private AcquireReply acquireReply(Status status, String message, long token, long ticket) {
+    return new AcquireReply(status, message, hint(status), token, ticket);
   }
 
   /** Proposes a command; failures of the proposal come back as a Result, never as an exception. */

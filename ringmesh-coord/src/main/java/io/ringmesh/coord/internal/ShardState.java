@@ -77,21 +77,32 @@ public final class ShardState {
    */
 
   /** The outcome of one applied request, kept for retries. */
-  public record Result(Status status, boolean queued, long token, String message) {
-    static Result ok(long token) {
-      return new Result(Status.OK, false, token, "granted");
+  public record Result(Status status, boolean queued, long token, long ticket, String message) {
+    static Result ok(long token, long ticket) {
+      return new Result(Status.OK, false, token, ticket, "granted");
     }
 
-    static final Result QUEUED = new Result(Status.OK, true, 0, "queued");
+    static Result queued(long ticket) {
+      return new Result(Status.OK, true, 0, ticket, "queued");
+    }
 
     static Result of(Status status, String message) {
-      return new Result(status, false, 0, message);
+      return new Result(status, false, 0, 0, message);
     }
   }
 
-  /** A waiter decided by an entry other than its own: granted, timed out, withdrawn, or ended. */
+  /**
+   * A waiter decided by an entry other than its own: granted, timed out, withdrawn, or ended. The
+   * ticket is the index of the entry that queued it: grants of a lock follow ticket order.
+   */
   public record Completion(
-      UUID session, long requestId, String name, Status status, long token, String message) {}
+      UUID session,
+      long requestId,
+      String name,
+      Status status,
+      long token,
+      long ticket,
+      String message) {}
 
   /** What applying one command did: its own result and the waiters it decided. */
   public record Applied(Result result, List<Completion> completions) {}
@@ -117,7 +128,7 @@ public final class ShardState {
     }
   }
 
-  private record Waiter(long requestId, long waitTimeoutMillis) {}
+  private record Waiter(long requestId, long waitTimeoutMillis, long ticket) {}
 
   private static final class Lock {
     final String name;
@@ -182,11 +193,11 @@ public final class ShardState {
         locks.put(c.name(), lock);
       }
       grant(lock, session, c.requestId(), index);
-      result = Result.ok(index);
+      result = Result.ok(index, index);
     } else if (lock.holder.equals(session.id)) {
       if (c.reentrant()) {
         lock.holds++;
-        result = Result.ok(lock.token);
+        result = Result.ok(lock.token, index);
       } else {
         result =
             Result.of(
@@ -214,9 +225,9 @@ public final class ShardState {
     } else if (c.mode() == AcquireMode.TRY) {
       result = Result.of(Status.LOCKED, "lock '" + c.name() + "' is held by another session");
     } else {
-      lock.waiters.put(session.id, new Waiter(c.requestId(), c.waitTimeoutMillis()));
+      lock.waiters.put(session.id, new Waiter(c.requestId(), c.waitTimeoutMillis(), index));
       session.waiting.put(c.name(), c.requestId());
-      result = Result.QUEUED;
+      result = Result.queued(index);
     }
     session.applied.put(c.requestId(), result);
     return result;
@@ -287,7 +298,13 @@ public final class ShardState {
       session.applied.put(c.requestId(), outcome);
       completions.add(
           new Completion(
-              session.id, c.requestId(), c.name(), outcome.status(), 0, outcome.message()));
+              session.id,
+              c.requestId(),
+              c.name(),
+              outcome.status(),
+              0,
+              waiter.ticket(),
+              outcome.message()));
       return Result.of(Status.OK, "withdrawn");
     }
     if (c.reason() == WithdrawReason.CANCEL
@@ -310,7 +327,7 @@ public final class ShardState {
     // The session's own waits go first, so that none of its locks is handed back to it.
     for (Map.Entry<String, Long> wait : session.waiting.entrySet()) {
       Lock lock = locks.get(wait.getKey());
-      lock.waiters.remove(id);
+      Waiter waiter = lock.waiters.remove(id);
       dropIfUnused(lock);
       completions.add(
           new Completion(
@@ -319,6 +336,7 @@ public final class ShardState {
               wait.getKey(),
               waiterStatus,
               0,
+              waiter.ticket(),
               "session " + id + " " + how + " while waiting for lock '" + wait.getKey() + "'"));
     }
     for (String name : session.held) {
@@ -385,11 +403,12 @@ public final class ShardState {
       next.remove();
       Session session = sessions.get(head.getKey());
       long requestId = head.getValue().requestId();
+      long ticket = head.getValue().ticket();
       session.waiting.remove(lock.name);
       grant(lock, session, requestId, index);
-      session.applied.put(requestId, Result.ok(index));
+      session.applied.put(requestId, Result.ok(index, ticket));
       completions.add(
-          new Completion(session.id, requestId, lock.name, Status.OK, index, "granted"));
+          new Completion(session.id, requestId, lock.name, Status.OK, index, ticket, "granted"));
     } else {
       dropIfUnused(lock);
     }
@@ -489,6 +508,7 @@ public final class ShardState {
         Command.writeString(out, r.status().name());
         out.writeBoolean(r.queued());
         out.writeLong(r.token());
+        out.writeLong(r.ticket());
         Command.writeString(out, r.message());
       }
     }
@@ -507,6 +527,7 @@ public final class ShardState {
         Command.writeUuid(out, w.getKey());
         out.writeLong(w.getValue().requestId());
         out.writeLong(w.getValue().waitTimeoutMillis());
+        out.writeLong(w.getValue().ticket());
       }
     }
   }
@@ -536,7 +557,9 @@ public final class ShardState {
         long requestId = in.readLong();
         Status status = status(Command.readString(in));
         s.applied.put(
-            requestId, new Result(status, in.readBoolean(), in.readLong(), Command.readString(in)));
+            requestId,
+            new Result(
+                status, in.readBoolean(), in.readLong(), in.readLong(), Command.readString(in)));
       }
       state.sessions.put(s.id, s);
     }
@@ -553,7 +576,7 @@ public final class ShardState {
       int waiters = count(in, "waiters");
       for (int j = 0; j < waiters; j++) {
         UUID id = Command.readUuid(in);
-        Waiter w = new Waiter(in.readLong(), in.readLong());
+        Waiter w = new Waiter(in.readLong(), in.readLong(), in.readLong());
         lock.waiters.put(id, w);
         state.session(id, lock.name).waiting.put(lock.name, w.requestId());
       }
