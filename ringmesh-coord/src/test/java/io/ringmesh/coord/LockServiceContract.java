@@ -398,6 +398,103 @@ abstract class LockServiceContract {
     granted.close();
   }
 
+  // ---- concurrency ----
+
+  /** One critical section as its thread saw it, in real time. */
+  record Section(String name, long token, long ticket, long enteredNanos, long leftNanos) {}
+
+  @Test
+  @org.junit.jupiter.api.Timeout(150)
+  void concurrentHoldersAreMutuallyExclusiveFencedAndFifo() throws Exception {
+    int threads = 16;
+    int operations = 2_000;
+    List<String> names = List.of("alpha", "beta", "gamma", "delta");
+    java.util.Map<String, FencedResource<List<Long>>> resources = new java.util.HashMap<>();
+    for (String n : names) {
+      resources.put(n, new FencedResource<>(new ArrayList<>()));
+    }
+    List<LockClient> holders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      holders.add(client()); // one session per thread, as separate processes would have
+    }
+    List<Section> history = new CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger remaining =
+        new java.util.concurrent.atomic.AtomicInteger(operations);
+    List<CompletableFuture<Void>> workers = new ArrayList<>();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    for (int t = 0; t < threads; t++) {
+      LockClient c = holders.get(t);
+      java.util.Random random = new java.util.Random(t);
+      workers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                while (remaining.getAndDecrement() > 0) {
+                  String name = names.get(random.nextInt(names.size()));
+                  try (Lease lease = c.acquire(name, Duration.ofSeconds(60))) {
+                    long entered = System.nanoTime();
+                    resources
+                        .get(name)
+                        .accept(lease.fencingToken(), l -> l.add(lease.fencingToken()));
+                    history.add(
+                        new Section(
+                            name,
+                            lease.fencingToken(),
+                            lease.ticket(),
+                            entered,
+                            System.nanoTime()));
+                  }
+                }
+              },
+              pool));
+    }
+    go.countDown();
+    try {
+      CompletableFuture.allOf(workers.toArray(CompletableFuture<?>[]::new))
+          .get(140, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(history).hasSize(operations);
+    for (String name : names) {
+      List<Section> sections =
+          history.stream()
+              .filter(h -> h.name().equals(name))
+              .sorted(java.util.Comparator.comparingLong(Section::enteredNanos))
+              .toList();
+      // (1) Mutual exclusion: no two critical sections of one lock overlap in time.
+      for (int i = 1; i < sections.size(); i++) {
+        assertThat(sections.get(i).enteredNanos())
+            .as("%s: section %s overlaps %s", name, sections.get(i), sections.get(i - 1))
+            .isGreaterThan(sections.get(i - 1).leftNanos());
+      }
+      // (2) The resource accepted every write, with strictly increasing tokens.
+      List<Long> accepted = resources.get(name).apply(Long.MAX_VALUE, List::copyOf);
+      assertThat(accepted).hasSize(sections.size());
+      for (int i = 1; i < accepted.size(); i++) {
+        assertThat(accepted.get(i)).as("%s token %d", name, i).isGreaterThan(accepted.get(i - 1));
+      }
+      // (3) FIFO: with no expiry, grants follow the order in which requests were queued.
+      List<Section> byGrant =
+          sections.stream().sorted(java.util.Comparator.comparingLong(Section::token)).toList();
+      for (int i = 1; i < byGrant.size(); i++) {
+        assertThat(byGrant.get(i).ticket())
+            .as(
+                "%s: grant %s came after %s but was queued earlier",
+                name, byGrant.get(i), byGrant.get(i - 1))
+            .isGreaterThan(byGrant.get(i - 1).ticket());
+      }
+    }
+  }
+
   List<Integer> allShards() {
     int n = service().clusterInfo().shards();
     List<Integer> shards = new ArrayList<>();
