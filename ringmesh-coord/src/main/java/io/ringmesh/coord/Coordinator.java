@@ -335,7 +335,8 @@ public final class Coordinator implements AutoCloseable {
                 + " failed to start from data directory "
                 + dataDirectory.toAbsolutePath()
                 + ": "
-                + causeChain(e),
+                + causeChain(e)
+                + failingShard(causeChain(e), byGroup),
             e);
       }
       Coordinator coordinator = null;
@@ -455,6 +456,38 @@ public final class Coordinator implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while waiting for shard leaders", e);
       }
+    }
+
+    /**
+     * Ratis names a failing group but not its files; this names the shard, its log directory and
+     * the files in it, so that an operator knows what to inspect or restore.
+     */
+    private String failingShard(String message, Map<RaftGroupId, ShardService> byGroup) {
+      for (Map.Entry<RaftGroupId, ShardService> e : byGroup.entrySet()) {
+        if (message.contains(e.getKey().toString())) {
+          Path current =
+              dataDirectory
+                  .resolve("ratis")
+                  .resolve(e.getKey().getUuid().toString())
+                  .resolve("current")
+                  .toAbsolutePath();
+          List<String> files = new ArrayList<>();
+          try (java.util.stream.Stream<Path> list = Files.list(current)) {
+            list.map(f -> f.getFileName().toString()).sorted().forEach(files::add);
+          } catch (IOException ignored) {
+            // the directory itself is unreadable; naming it is all we can do
+          }
+          return ". It is shard "
+              + e.getValue().shard()
+              + ", whose Raft log is in "
+              + current
+              + " (files: "
+              + String.join(", ", files)
+              + "); restore that directory from a backup, or rebuild the shard from its other"
+              + " replicas";
+        }
+      }
+      return "";
     }
   }
 
