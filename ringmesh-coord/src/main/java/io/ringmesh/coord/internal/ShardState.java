@@ -177,14 +177,11 @@ public final class ShardState {
     if (bad.isPresent()) {
       return Result.of(Status.INVALID_ARGUMENT, bad.get());
     }
-    Session session = sessions.get(c.session());
-    if (session == null) {
-      return unknownSession(c.session());
+    Admission in = admit(c.session(), c.requestId(), c.oldestPendingId());
+    if (in.answer() != null) {
+      return in.answer();
     }
-    Result earlier = admit(session, c.requestId(), c.oldestPendingId());
-    if (earlier != null) {
-      return earlier;
-    }
+    Session session = in.session();
     Lock lock = locks.get(c.name());
     Result result;
     if (lock == null || lock.holder == null) {
@@ -234,14 +231,11 @@ public final class ShardState {
   }
 
   private Result release(long index, Release c, List<Completion> completions) {
-    Session session = sessions.get(c.session());
-    if (session == null) {
-      return unknownSession(c.session());
+    Admission in = admit(c.session(), c.requestId(), c.oldestPendingId());
+    if (in.answer() != null) {
+      return in.answer();
     }
-    Result earlier = admit(session, c.requestId(), c.oldestPendingId());
-    if (earlier != null) {
-      return earlier;
-    }
+    Session session = in.session();
     Lock lock = locks.get(c.name());
     Result result;
     if (lock == null || lock.holder == null) {
@@ -348,12 +342,24 @@ public final class ShardState {
         Status.OK, "session " + how + "; released " + session.held.size() + " lock(s)");
   }
 
+  /** A request's session, or the answer it gets without being applied (then session is null). */
+  private record Admission(@Nullable Session session, @Nullable Result answer) {}
+
   /**
-   * Checks a request's id against its session: a retry returns the earlier result, a request below
-   * the low watermark is refused. Otherwise forgets results below the client's oldest pending id
-   * and returns null.
+   * Admits a request: an unknown session is refused, a retry gets its earlier result, a request
+   * below the low watermark is refused. Otherwise results below the client's oldest pending id are
+   * forgotten and the request may be applied.
    */
-  private static @Nullable Result admit(Session session, long requestId, long oldestPendingId) {
+  private Admission admit(UUID id, long requestId, long oldestPendingId) {
+    Session session = sessions.get(id);
+    if (session == null) {
+      return new Admission(null, unknownSession(id));
+    }
+    Result answer = check(session, requestId, oldestPendingId);
+    return new Admission(answer == null ? session : null, answer);
+  }
+
+  private static @Nullable Result check(Session session, long requestId, long oldestPendingId) {
     if (oldestPendingId > requestId) {
       return Result.of(
           Status.INVALID_ARGUMENT,
