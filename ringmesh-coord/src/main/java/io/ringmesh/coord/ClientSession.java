@@ -1,0 +1,587 @@
+package io.ringmesh.coord;
+
+import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.AcquireReply;
+import io.ringmesh.coord.internal.Messages.AcquireRequest;
+import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
+import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.ReleaseReply;
+import io.ringmesh.coord.internal.Messages.ReleaseRequest;
+import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session of a {@link LockClient}: opens it on every shard, heartbeats it every TTL/3 in one
+ * batched call, keeps the client's own view of its validity, and ends it (losing its leases) when
+ * the coordinator reports it expired or no heartbeat was acknowledged within the TTL.
+ *
+ * <p>The client counts the TTL from the moment it sent the last acknowledged heartbeat, which is no
+ * later than the moment the leader received it, so the client gives a lease up no later than the
+ * leader may expire it (Chubby's local lease, without the grace period).
+ *
+ * <p>Thread-safe.
+ */
+final class ClientSession {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+  private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private final LockClient client;
+  private final UUID id;
+  private final long ttlNanos;
+  private final List<Integer> shards;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile @Nullable LockException endCause;
+  private volatile long validUntil;
+  private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
+  private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+
+  /** Guarded by this. */
+  private long lastRequestId;
+
+  /** Guarded by this. */
+  private final TreeSet<Long> inFlight = new TreeSet<>();
+
+  /** Guarded by this. */
+  private TimeSource.@Nullable Cancellable heartbeatTimer;
+
+  /** Guarded by this. */
+  private TimeSource.@Nullable Cancellable deadlineTimer;
+
+  private ClientSession(LockClient client, UUID id, long ttlNanos, int shardCount) {
+    this.client = client;
+    this.id = id;
+    this.ttlNanos = ttlNanos;
+    this.shards = IntStream.range(0, shardCount).boxed().toList();
+  }
+
+  /** Opens a new session on every shard, or throws why it could not. */
+  static ClientSession open(LockClient client) {
+    CoordinatorService service = client.service();
+    int shardCount = service.clusterInfo().shards();
+    long ttlMillis = client.sessionTtl().toMillis();
+    ClientSession s =
+        new ClientSession(
+            client, UUID.randomUUID(), TimeUnit.MILLISECONDS.toNanos(ttlMillis), shardCount);
+    long sent = client.time().nanoTime();
+    SessionReply reply =
+        await(
+            s.retrying(
+                () ->
+                    client.service().openSession(new OpenSessionRequest(s.id, ttlMillis, s.shards)),
+                ClientSession::worst,
+                sent + client.requestTimeout().toNanos()));
+    Status worst = worst(reply);
+    if (worst != Status.OK) {
+      String why = firstProblem(reply);
+      if (worst != Status.INVALID_ARGUMENT) {
+        client.service().closeSession(new CloseSessionRequest(s.id, s.shards));
+      }
+      throw new LockException(
+          codeOf(worst), "could not open a session with TTL " + client.sessionTtl() + ": " + why);
+    }
+    synchronized (s) {
+      s.validUntil = sent + s.ttlNanos;
+      s.armDeadline();
+      s.heartbeatTimer = client.time().schedule(s.heartbeatInterval(), s::heartbeat);
+    }
+    return s;
+  }
+
+  UUID id() {
+    return id;
+  }
+
+  boolean ended() {
+    return ended.get();
+  }
+
+  /** Whether the TTL, counted from the last acknowledged heartbeat's send time, has not passed. */
+  boolean locallyValid() {
+    return !ended.get() && client.time().nanoTime() - validUntil < 0;
+  }
+
+  Duration heartbeatInterval() {
+    return Duration.ofNanos(ttlNanos / 3);
+  }
+
+  // ---- heartbeats and loss ----
+
+  private void heartbeat() {
+    if (ended.get()) {
+      return;
+    }
+    long sent = client.time().nanoTime();
+    client
+        .service()
+        .heartbeat(new HeartbeatRequest(id, shards))
+        .whenComplete(
+            (reply, error) -> {
+              if (error != null || ended.get()) {
+                return;
+              }
+              for (ShardOutcome o : reply.shards()) {
+                if (o.status() == Status.SESSION_EXPIRED) {
+                  lose(
+                      new LockException(
+                          LockException.Code.SESSION_EXPIRED,
+                          "the coordinator expired session " + id + ": " + o.message()));
+                  return;
+                }
+              }
+              if (worst(reply) == Status.OK) {
+                extend(sent);
+              }
+            });
+    synchronized (this) {
+      if (!ended.get()) {
+        heartbeatTimer = client.time().schedule(heartbeatInterval(), this::heartbeat);
+      }
+    }
+  }
+
+  private synchronized void extend(long sentNanos) {
+    if (sentNanos + ttlNanos - validUntil > 0) {
+      validUntil = sentNanos + ttlNanos;
+      armDeadline();
+    }
+  }
+
+  /** Guarded by this: (re)schedules the local expiry at {@link #validUntil}. */
+  private void armDeadline() {
+    if (deadlineTimer != null) {
+      deadlineTimer.cancel();
+    }
+    if (ended.get()) {
+      return;
+    }
+    long delay = validUntil - client.time().nanoTime();
+    deadlineTimer =
+        client
+            .time()
+            .schedule(
+                Duration.ofNanos(Math.max(0, delay)),
+                () -> {
+                  if (!locallyValid()) {
+                    lose(
+                        new LockException(
+                            LockException.Code.SESSION_EXPIRED,
+                            "no heartbeat of session "
+                                + id
+                                + " was acknowledged within its TTL of "
+                                + Duration.ofNanos(ttlNanos)
+                                + "; the coordinator may already have granted its locks to"
+                                + " others"));
+                  } else {
+                    synchronized (this) {
+                      armDeadline();
+                    }
+                  }
+                });
+  }
+
+  /** Ends the session because it expired or was lost: every lease is lost, every wait fails. */
+  void lose(LockException cause) {
+    if (!end(cause)) {
+      return;
+    }
+    LOG.debug("session {} lost: {}", id, cause.getMessage());
+    for (Lease lease : List.copyOf(leases)) {
+      lease.markLost(cause);
+    }
+    // Best effort: if the coordinator still has the session, free its locks for others now.
+    client.service().closeSession(new CloseSessionRequest(id, shards));
+  }
+
+  /** Ends the session at the client's request: releases its locks on the coordinator. */
+  void close() {
+    if (!end(new LockException(LockException.Code.CANCELLED, "the LockClient was closed"))) {
+      return;
+    }
+    for (Lease lease : List.copyOf(leases)) {
+      lease.markReleased();
+    }
+    leases.clear();
+    long deadline = client.time().nanoTime() + client.requestTimeout().toNanos();
+    await(
+        retrying(
+            () -> client.service().closeSession(new CloseSessionRequest(id, shards)),
+            ClientSession::worst,
+            deadline));
+  }
+
+  private boolean end(LockException cause) {
+    if (!ended.compareAndSet(false, true)) {
+      return false;
+    }
+    endCause = cause;
+    synchronized (this) {
+      if (heartbeatTimer != null) {
+        heartbeatTimer.cancel();
+      }
+      if (deadlineTimer != null) {
+        deadlineTimer.cancel();
+      }
+    }
+    for (CompletableFuture<?> f : List.copyOf(pending)) {
+      f.completeExceptionally(cause);
+    }
+    client.sessionEnded(this);
+    return true;
+  }
+
+  void forget(Lease lease) {
+    leases.remove(lease);
+  }
+
+  void runListener(Runnable listener) {
+    client.runListener(listener);
+  }
+
+  // ---- requests ----
+
+  private synchronized long begin() {
+    long requestId = ++lastRequestId;
+    inFlight.add(requestId);
+    return requestId;
+  }
+
+  private synchronized long oldestPending() {
+    return inFlight.isEmpty() ? lastRequestId + 1 : inFlight.first();
+  }
+
+  private synchronized void finish(long requestId) {
+    inFlight.remove(requestId);
+  }
+
+  /**
+   * Acquires {@code name}; completes {@code result} with {@code onGrant} of the lease, or with
+   * {@code onLocked} when a TRY finds the lock held.
+   *
+   * @param waitNanos for WAIT, how long to wait; negative for no limit
+   */
+  <T> void acquire(
+      String name,
+      AcquireMode mode,
+      long waitNanos,
+      LeaseFuture<T> result,
+      Function<Lease, T> onGrant,
+      Supplier<T> onLocked) {
+    long requestId = begin();
+    long now = client.time().nanoTime();
+    long deadline =
+        mode == AcquireMode.TRY
+            ? now + client.requestTimeout().toNanos()
+            : waitNanos < 0 ? Long.MAX_VALUE : now + waitNanos;
+    pending.add(result);
+    result.whenComplete((v, e) -> pending.remove(result));
+    if (mode == AcquireMode.WAIT && waitNanos >= 0) {
+      // Backstop: the coordinator answers at the deadline; if it cannot, give up a TTL later.
+      client
+          .time()
+          .schedule(
+              Duration.ofNanos(waitNanos + ttlNanos),
+              () -> {
+                if (result.completeExceptionally(
+                    new LockException(
+                        LockException.Code.DEADLINE_EXCEEDED,
+                        "no answer from the coordinator within "
+                            + Duration.ofNanos(waitNanos + ttlNanos)
+                            + " for lock '"
+                            + name
+                            + "'"))) {
+                  result.cancelInFlight();
+                }
+              });
+    }
+    attemptAcquire(name, mode, requestId, deadline, result, onGrant, onLocked, 0);
+  }
+
+  private <T> void attemptAcquire(
+      String name,
+      AcquireMode mode,
+      long requestId,
+      long deadline,
+      LeaseFuture<T> result,
+      Function<Lease, T> onGrant,
+      Supplier<T> onLocked,
+      int attempt) {
+    LockException cause = endCause;
+    if (cause != null) {
+      finish(requestId);
+      result.completeExceptionally(cause);
+      return;
+    }
+    long waitMillis =
+        mode == AcquireMode.WAIT && deadline != Long.MAX_VALUE
+            ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - client.time().nanoTime()))
+            : 0;
+    CompletableFuture<AcquireReply> call =
+        client
+            .service()
+            .acquire(
+                new AcquireRequest(
+                    id, requestId, oldestPending(), name, mode, waitMillis, client.reentrant()));
+    result.setInFlight(call);
+    call.whenComplete(
+        (reply, error) -> {
+          if (error != null) {
+            finish(requestId);
+            result.completeExceptionally(
+                new LockException(
+                    LockException.Code.CANCELLED, "the acquire of '" + name + "' was cancelled"));
+            return;
+          }
+          switch (reply.status()) {
+            case OK -> {
+              finish(requestId);
+              Lease lease = new Lease(name, reply.fencingToken(), reply.ticket(), this);
+              leases.add(lease);
+              LockException endedBy = endCause;
+              if (endedBy != null) {
+                lease.markLost(endedBy);
+              }
+              if (!result.complete(onGrant.apply(lease))) {
+                // Nobody will see this lease (the caller gave up meanwhile): give it back.
+                client.runListener(lease::close);
+              }
+            }
+            case LOCKED -> {
+              finish(requestId);
+              result.complete(onLocked.get());
+            }
+            case NOT_LEADER, UNAVAILABLE -> {
+              long backoff =
+                  Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(attempt, 6));
+              if (!result.isDone() && client.time().nanoTime() + backoff - deadline < 0) {
+                client
+                    .time()
+                    .schedule(
+                        Duration.ofNanos(backoff),
+                        () -> {
+                          if (!result.isDone()) {
+                            attemptAcquire(
+                                name,
+                                mode,
+                                requestId,
+                                deadline,
+                                result,
+                                onGrant,
+                                onLocked,
+                                attempt + 1);
+                          }
+                        });
+              } else {
+                finish(requestId);
+                result.completeExceptionally(
+                    new LockException(
+                        LockException.Code.UNAVAILABLE,
+                        "could not acquire '" + name + "': " + reply.message()));
+              }
+            }
+            default -> {
+              finish(requestId);
+              LockException failure = new LockException(codeOf(reply.status()), reply.message());
+              if (reply.status() == Status.SESSION_EXPIRED) {
+                lose(failure);
+              }
+              result.completeExceptionally(failure);
+            }
+          }
+        });
+  }
+
+  /** Releases {@code lease} on the coordinator; see {@link Lease#close()}. */
+  void release(Lease lease) {
+    leases.remove(lease);
+    if (ended.get()) {
+      return;
+    }
+    long requestId = begin();
+    ReleaseReply reply;
+    try {
+      reply =
+          await(
+              retrying(
+                  () ->
+                      client
+                          .service()
+                          .release(
+                              new ReleaseRequest(
+                                  id,
+                                  requestId,
+                                  oldestPending(),
+                                  lease.name(),
+                                  lease.fencingToken())),
+                  ReleaseReply::status,
+                  client.time().nanoTime() + client.requestTimeout().toNanos()));
+    } finally {
+      finish(requestId);
+    }
+    switch (reply.status()) {
+      case OK -> {}
+      case SESSION_EXPIRED -> {
+        LockException e =
+            new LockException(
+                LockException.Code.SESSION_EXPIRED,
+                "lease on '"
+                    + lease.name()
+                    + "' (token "
+                    + lease.fencingToken()
+                    + ") was lost before it was released: "
+                    + reply.message());
+        lease.releaseFailed(e);
+        lose(e);
+        throw e;
+      }
+      default -> {
+        LockException e =
+            new LockException(
+                codeOf(reply.status()),
+                "could not release '"
+                    + lease.name()
+                    + "' (token "
+                    + lease.fencingToken()
+                    + "): "
+                    + reply.message());
+        lease.releaseFailed(e);
+        throw e;
+      }
+    }
+  }
+
+  // ---- retries ----
+
+  /** Calls {@code attempt} until its status is not retryable or the deadline passes. */
+  <R> CompletableFuture<R> retrying(
+      Supplier<CompletableFuture<R>> attempt, Function<R, Status> status, long deadlineNanos) {
+    CompletableFuture<R> out = new CompletableFuture<>();
+    retry(attempt, status, deadlineNanos, out, 0);
+    return out;
+  }
+
+  private <R> void retry(
+      Supplier<CompletableFuture<R>> attempt,
+      Function<R, Status> status,
+      long deadline,
+      CompletableFuture<R> out,
+      int n) {
+    attempt
+        .get()
+        .whenComplete(
+            (reply, error) -> {
+              if (error != null) {
+                out.completeExceptionally(error);
+                return;
+              }
+              long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(n, 6));
+              if (status.apply(reply).retryable()
+                  && client.time().nanoTime() + backoff - deadline < 0) {
+                client
+                    .time()
+                    .schedule(
+                        Duration.ofNanos(backoff),
+                        () -> retry(attempt, status, deadline, out, n + 1));
+              } else {
+                out.complete(reply);
+              }
+            });
+  }
+
+  static <R> R await(CompletableFuture<R> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LockException(LockException.Code.CANCELLED, "interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LockException le) {
+        throw le;
+      }
+      throw new LockException(LockException.Code.UNAVAILABLE, String.valueOf(cause), cause);
+    }
+  }
+
+  static Status worst(SessionReply reply) {
+    Status worst = Status.OK;
+    for (ShardOutcome o : reply.shards()) {
+      if (o.status() != Status.OK && (worst == Status.OK || !o.status().retryable())) {
+        worst = o.status();
+      }
+    }
+    return worst;
+  }
+
+  private static String firstProblem(SessionReply reply) {
+    for (ShardOutcome o : reply.shards()) {
+      if (o.status() == worst(reply)) {
+        return "shard " + o.shard() + ": " + o.message();
+      }
+    }
+    return "no shard answered";
+  }
+
+  static LockException.Code codeOf(Status status) {
+    return switch (status) {
+      case SESSION_EXPIRED -> LockException.Code.SESSION_EXPIRED;
+      case PERMISSION_DENIED -> LockException.Code.PERMISSION_DENIED;
+      case ALREADY_HELD -> LockException.Code.ALREADY_HELD;
+      case INVALID_ARGUMENT -> LockException.Code.INVALID_ARGUMENT;
+      case DEADLINE_EXCEEDED -> LockException.Code.DEADLINE_EXCEEDED;
+      case CANCELLED -> LockException.Code.CANCELLED;
+      case OK, LOCKED, NOT_LEADER, UNAVAILABLE -> LockException.Code.UNAVAILABLE;
+    };
+  }
+
+  /**
+   * The future of an acquire: cancelling it cancels the open call, which withdraws the request on
+   * the coordinator.
+   */
+  static final class LeaseFuture<T> extends CompletableFuture<T> {
+    private final AtomicReference<@Nullable CompletableFuture<?>> inFlight =
+        new AtomicReference<>();
+
+    void setInFlight(CompletableFuture<?> call) {
+      inFlight.set(call);
+      if (isCancelled()) {
+        call.cancel(false);
+      }
+    }
+
+    void cancelInFlight() {
+      CompletableFuture<?> call = inFlight.get();
+      if (call != null) {
+        call.cancel(false);
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        cancelInFlight();
+      }
+      return cancelled;
+    }
+  }
+}

@@ -1,0 +1,535 @@
+package io.ringmesh.coord;
+
+import io.ringmesh.coord.internal.ClusterMetadata;
+import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.LocalCoordinatorService;
+import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.Placement;
+import io.ringmesh.coord.internal.ShardService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A lock-service coordinator: one Apache Ratis server hosting the Raft groups of the lock shards it
+ * replicates, and the service that lock clients call.
+ *
+ * <p>The embedded default is one coordinator that hosts every shard (a one-peer group each), with
+ * its data under {@code ./data}. The same code runs a 3- or 5-coordinator ensemble: give every
+ * coordinator the same {@link Builder#peers peer list} and its own {@link Builder#self id}; each
+ * shard is replicated on the first {@link Builder#replicas R} coordinators of the ring's preference
+ * list for the shard.
+ *
+ * <p>The Raft log is on disk and synced before an entry counts as written; automatic snapshots
+ * bound it. A coordinator restarted on the same data directory recovers every session, held lock,
+ * waiter and token, then expires the sessions that no longer heartbeat.
+ *
+ * <p>Thread-safe. {@link #close()} stops it; a closed coordinator cannot be restarted (start a new
+ * one on the same directory).
+ */
+public final class Coordinator implements AutoCloseable {
+  /** The default number of shards of a new cluster. */
+  public static final int DEFAULT_SHARDS = 16;
+
+  private final Path dataDirectory;
+  private final ClusterMetadata metadata;
+  private final TimeSource time;
+  private final Duration sessionCheckInterval;
+  private final List<ShardService> shards;
+  private final CoordinatorService service;
+  private final ExecutorService executor;
+  private final RaftServer server;
+  private final String selfId;
+  private volatile boolean closed;
+  private volatile TimeSource.@Nullable Cancellable sweepTimer;
+
+  private Coordinator(
+      Builder b,
+      ClusterMetadata metadata,
+      List<ShardService> shards,
+      ExecutorService executor,
+      RaftServer server) {
+    this.dataDirectory = b.dataDirectory;
+    this.metadata = metadata;
+    this.time = b.time;
+    this.sessionCheckInterval = b.sessionCheckInterval;
+    this.shards = shards;
+    this.executor = executor;
+    this.server = server;
+    this.selfId = b.self;
+    this.service =
+        new LocalCoordinatorService(
+            new ClusterInfo(metadata.clusterName(), metadata.shards()),
+            new Placement(metadata.shards()),
+            shards);
+  }
+
+  /** A builder with the embedded defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The number of shards, fixed when the cluster was created. */
+  public int shards() {
+    return metadata.shards();
+  }
+
+  /** The cluster's name. */
+  public String clusterName() {
+    return metadata.clusterName();
+  }
+
+  /** This coordinator's id in the peer list. */
+  public String id() {
+    return selfId;
+  }
+
+  /** The data directory. */
+  public Path dataDirectory() {
+    return dataDirectory;
+  }
+
+  /** The service lock clients call; in-process here, over RPC between processes. */
+  CoordinatorService service() {
+    return service;
+  }
+
+  /** Stops serving: open calls end with UNAVAILABLE, then the Ratis server shuts down. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    TimeSource.Cancellable t = sweepTimer;
+    if (t != null) {
+      t.cancel();
+    }
+    shards.forEach(ShardService::close);
+    try {
+      server.close();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("closing the Ratis server of " + selfId, e);
+    } finally {
+      executor.shutdown();
+      try {
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void scheduleSweep() {
+    if (closed) {
+      return;
+    }
+    sweepTimer =
+        time.schedule(
+            sessionCheckInterval,
+            () -> {
+              if (closed) {
+                return;
+              }
+              for (ShardService s : shards) {
+                s.sweep();
+              }
+              scheduleSweep();
+            });
+  }
+
+  /**
+   * Configures and starts a {@link Coordinator}. Every setting fails fast with a message naming it.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private Path dataDirectory = Path.of("data");
+    private String clusterName = "ringmesh";
+    private int shards;
+    private String peers = "coord-0=127.0.0.1:0";
+    private String self = "coord-0";
+    private int replicas = 3;
+    private TimeSource time = TimeSource.system();
+    private Duration sessionCheckInterval = Duration.ofMillis(100);
+    private long snapshotThreshold = 10_000;
+    private Duration startTimeout = Duration.ofSeconds(60);
+
+    private Builder() {}
+
+    /** Where the Raft logs, snapshots and cluster metadata live; default {@code ./data}. */
+    public Builder dataDirectory(Path dir) {
+      this.dataDirectory = dir;
+      return this;
+    }
+
+    /** The cluster's name, part of every shard's group id; default {@code ringmesh}. */
+    public Builder clusterName(String name) {
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("clusterName must not be blank");
+      }
+      this.clusterName = name;
+      return this;
+    }
+
+    /**
+     * The shard count of a new cluster (default 16). An existing data directory keeps the count it
+     * was created with, and refuses to start if a different one is set here.
+     */
+    public Builder shards(int shards) {
+      if (shards < 1 || shards > 4096) {
+        throw new IllegalArgumentException("shards must be in [1, 4096], was " + shards);
+      }
+      this.shards = shards;
+      return this;
+    }
+
+    /**
+     * The coordinators of the ensemble, as {@code id=host:port,...}, where the address is the Ratis
+     * port. Default {@code coord-0=127.0.0.1:0}: one coordinator on a free loopback port.
+     */
+    public Builder peers(String peers) {
+      parsePeers(peers); // fail fast
+      this.peers = peers;
+      return this;
+    }
+
+    /** This coordinator's id in {@link #peers}; default {@code coord-0}. */
+    public Builder self(String id) {
+      this.self = id;
+      return this;
+    }
+
+    /** How many coordinators replicate each shard (default 3, at most the ensemble size). */
+    public Builder replicas(int replicas) {
+      if (replicas < 1) {
+        throw new IllegalArgumentException("replicas must be at least 1, was " + replicas);
+      }
+      this.replicas = replicas;
+      return this;
+    }
+
+    /** The clock of session expiry and wait timeouts; default {@link TimeSource#system()}. */
+    public Builder timeSource(TimeSource time) {
+      this.time = time;
+      return this;
+    }
+
+    /** How often the leader looks for expired sessions; default 100 ms. */
+    public Builder sessionCheckInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException(
+            "sessionCheckInterval must be positive, was " + interval);
+      }
+      this.sessionCheckInterval = interval;
+      return this;
+    }
+
+    /** Log entries between automatic snapshots of a shard; default 10,000. */
+    public Builder snapshotThreshold(long entries) {
+      if (entries < 1) {
+        throw new IllegalArgumentException("snapshotThreshold must be positive, was " + entries);
+      }
+      this.snapshotThreshold = entries;
+      return this;
+    }
+
+    /** How long {@link #start()} waits for every local shard to elect a leader; default 60 s. */
+    public Builder startTimeout(Duration timeout) {
+      this.startTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Starts the coordinator: creates or checks the data directory, starts Ratis, creates the shard
+     * groups a new cluster lacks, and waits until the local shards have leaders.
+     *
+     * @throws IOException naming the file or setting at fault, if the data directory was created
+     *     with other settings, a snapshot or log is damaged, or Ratis cannot start
+     */
+    public Coordinator start() throws IOException {
+      Map<String, String> peerAddresses = parsePeers(peers);
+      if (!peerAddresses.containsKey(self)) {
+        throw new IllegalArgumentException(
+            "self id '" + self + "' is not in the peer list " + peerAddresses.keySet());
+      }
+      Files.createDirectories(dataDirectory);
+      ClusterMetadata metadata =
+          ClusterMetadata.loadOrCreate(dataDirectory, clusterName, shards, DEFAULT_SHARDS);
+      List<String> ids = List.copyOf(peerAddresses.keySet());
+      int r = Math.min(replicas, ids.size());
+
+      ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+      List<ShardService> services = new ArrayList<>();
+      Map<RaftGroupId, ShardService> byGroup = new LinkedHashMap<>();
+      Map<Integer, List<String>> hosted = new LinkedHashMap<>();
+      for (int i = 0; i < metadata.shards(); i++) {
+        RaftGroupId gid = RaftGroupId.valueOf(metadata.shardGroupUuid(i));
+        ShardService s = new ShardService(i, gid, time, executor);
+        services.add(s);
+        byGroup.put(gid, s);
+        List<String> replicaIds = Placement.replicas(i, ids, r);
+        if (replicaIds.contains(self)) {
+          hosted.put(i, replicaIds);
+        }
+      }
+
+      String selfAddress = peerAddresses.get(self);
+      RaftProperties properties = ratisProperties(selfAddress);
+      RaftServer server;
+      try {
+        server =
+            RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(self))
+                .setProperties(properties)
+                .setStateMachineRegistry(
+                    gid -> {
+                      ShardService s = byGroup.get(gid);
+                      if (s == null) {
+                        throw new IllegalStateException(
+                            "group "
+                                + gid
+                                + " in "
+                                + dataDirectory.toAbsolutePath()
+                                + " is not a shard of cluster '"
+                                + metadata.clusterName()
+                                + "'");
+                      }
+                      return s.newStateMachine();
+                    })
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+      } catch (IOException | RuntimeException e) {
+        executor.shutdownNow();
+        throw new IOException(
+            "coordinator "
+                + self
+                + " failed to start from data directory "
+                + dataDirectory.toAbsolutePath()
+                + ": "
+                + causeChain(e)
+                + failingShard(causeChain(e), byGroup),
+            e);
+      }
+      Coordinator coordinator = null;
+      try {
+        int port = server.getServerRpc().getInetSocketAddress().getPort();
+        String host = selfAddress.substring(0, selfAddress.lastIndexOf(':'));
+        peerAddresses.put(self, host + ":" + port);
+        services.forEach(s -> s.attach(server));
+        createMissingGroups(server, properties, metadata, hosted, peerAddresses);
+        coordinator = new Coordinator(this, metadata, services, executor, server);
+        coordinator.scheduleSweep();
+        awaitLeaders(services, hosted);
+        return coordinator;
+      } catch (IOException | RuntimeException e) {
+        if (coordinator != null) {
+          coordinator.close();
+        } else {
+          services.forEach(ShardService::close);
+          server.close();
+          executor.shutdownNow();
+        }
+        throw e;
+      }
+    }
+
+    private RaftProperties ratisProperties(String selfAddress) {
+      RaftProperties p = new RaftProperties();
+      RaftServerConfigKeys.setStorageDir(p, List.of(dataDirectory.resolve("ratis").toFile()));
+      int colon = selfAddress.lastIndexOf(':');
+      String host = selfAddress.substring(0, colon);
+      GrpcConfigKeys.Server.setHost(p, host);
+      GrpcConfigKeys.Server.setPort(p, Integer.parseInt(selfAddress.substring(colon + 1)));
+      // Durability: entries are synced before they count as written, and a damaged log stops the
+      // start instead of being truncated.
+      RaftServerConfigKeys.Log.setUseMemory(p, false);
+      RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+      RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
+      RaftServerConfigKeys.Log.setCorruptionPolicy(
+          p, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
+      RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+      RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+      RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      // Snapshots bound the log (Ratis has them off by default).
+      RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+      RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);
+      RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+      // holder() must be linearizable: ReadIndex, not the default read option.
+      RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+      return p;
+    }
+
+    /**
+     * Adds the groups of a new cluster on each of their replicas, through a Ratis client whose
+     * retries are bounded (Ratis' default policy retries forever).
+     */
+    private void createMissingGroups(
+        RaftServer server,
+        RaftProperties properties,
+        ClusterMetadata metadata,
+        Map<Integer, List<String>> hosted,
+        Map<String, String> addresses)
+        throws IOException {
+      Set<RaftGroupId> existing = new HashSet<>();
+      server.getGroupIds().forEach(existing::add);
+      for (Map.Entry<Integer, List<String>> e : hosted.entrySet()) {
+        RaftGroupId gid = RaftGroupId.valueOf(metadata.shardGroupUuid(e.getKey()));
+        if (existing.contains(gid)) {
+          continue;
+        }
+        List<RaftPeer> members = new ArrayList<>();
+        for (String id : e.getValue()) {
+          members.add(RaftPeer.newBuilder().setId(id).setAddress(addresses.get(id)).build());
+        }
+        RaftGroup group = RaftGroup.valueOf(gid, members);
+        try (RaftClient client =
+            RaftClient.newBuilder()
+                .setProperties(properties)
+                .setRaftGroup(group)
+                .setRetryPolicy(
+                    RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+                .build()) {
+          for (RaftPeer member : members) {
+            if (member.getId().toString().equals(self)) {
+              RaftClientReply reply = client.getGroupManagementApi(member.getId()).add(group);
+              if (!reply.isSuccess()) {
+                throw new IOException(
+                    "could not create the group of shard " + e.getKey() + ": " + reply);
+              }
+            }
+          }
+        }
+      }
+    }
+
+    private void awaitLeaders(List<ShardService> services, Map<Integer, List<String>> hosted)
+        throws IOException {
+      List<CompletableFuture<Void>> ready = new ArrayList<>();
+      for (Map.Entry<Integer, List<String>> e : hosted.entrySet()) {
+        if (e.getValue().equals(List.of(self))) {
+          ready.add(services.get(e.getKey()).firstReady());
+        }
+      }
+      try {
+        CompletableFuture.allOf(ready.toArray(CompletableFuture<?>[]::new))
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new IOException(
+            "the local shards of coordinator "
+                + self
+                + " elected no leader within startTimeout "
+                + startTimeout,
+            e);
+      } catch (ExecutionException e) {
+        throw new IOException("waiting for shard leaders: " + causeChain(e), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for shard leaders", e);
+      }
+    }
+
+    /**
+     * Ratis names a failing group but not its files; this names the shard, its log directory and
+     * the files in it, so that an operator knows what to inspect or restore.
+     */
+    private String failingShard(String message, Map<RaftGroupId, ShardService> byGroup) {
+      for (Map.Entry<RaftGroupId, ShardService> e : byGroup.entrySet()) {
+        if (message.contains(e.getKey().toString())) {
+          Path current =
+              dataDirectory
+                  .resolve("ratis")
+                  .resolve(e.getKey().getUuid().toString())
+                  .resolve("current")
+                  .toAbsolutePath();
+          List<String> files = new ArrayList<>();
+          try (java.util.stream.Stream<Path> list = Files.list(current)) {
+            list.map(f -> f.getFileName().toString()).sorted().forEach(files::add);
+          } catch (IOException ignored) {
+            // the directory itself is unreadable; naming it is all we can do
+          }
+          return ". It is shard "
+              + e.getValue().shard()
+              + ", whose Raft log is in "
+              + current
+              + " (files: "
+              + String.join(", ", files)
+              + "); restore that directory from a backup, or rebuild the shard from its other"
+              + " replicas";
+        }
+      }
+      return "";
+    }
+  }
+
+  /** Parses {@code id=host:port,...}; messages name the bad entry. */
+  static Map<String, String> parsePeers(String peers) {
+    Map<String, String> parsed = new LinkedHashMap<>();
+    for (String entry : peers.split(",")) {
+      String e = entry.trim();
+      int eq = e.indexOf('=');
+      int colon = e.lastIndexOf(':');
+      if (eq <= 0 || colon < eq + 2 || colon == e.length() - 1) {
+        throw new IllegalArgumentException(
+            "peer '" + e + "' in '" + peers + "' is not of the form id=host:port");
+      }
+      String id = e.substring(0, eq);
+      try {
+        int port = Integer.parseInt(e.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException x) {
+        throw new IllegalArgumentException(
+            "peer '" + e + "' has port '" + e.substring(colon + 1) + "'; expected 0 to 65535");
+      }
+      if (parsed.put(id, e.substring(eq + 1)) != null) {
+        throw new IllegalArgumentException("peer id '" + id + "' appears twice in '" + peers + "'");
+      }
+    }
+    return parsed;
+  }
+
+  private static String causeChain(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    Set<Throwable> seen = new HashSet<>();
+    for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+      if (c.getMessage() != null && (b.isEmpty() || !b.toString().contains(c.getMessage()))) {
+        if (!b.isEmpty()) {
+          b.append(" <- ");
+        }
+        b.append(c.getMessage());
+      }
+    }
+    return b.isEmpty() ? t.toString() : b.toString();
+  }
+}

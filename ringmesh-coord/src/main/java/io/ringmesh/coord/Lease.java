@@ -1,0 +1,142 @@
+package io.ringmesh.coord;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A held lock. Closing it releases the lock; the next waiter is granted in the same step.
+ *
+ * <p>A lease is valid until it is closed or lost. It is lost when its session expires (the client
+ * could not renew it within its TTL, or the coordinator expired it), and then {@link #onLost}
+ * listeners run: losing a lease is never silent. Pass {@link #fencingToken()} to what the lock
+ * protects (see {@link FencedResource}), since no lease can stop a paused holder from writing late.
+ *
+ * <p>Thread-safe.
+ */
+public final class Lease implements AutoCloseable {
+  private enum State {
+    HELD,
+    RELEASED,
+    LOST
+  }
+
+  private final String name;
+  private final long token;
+  private final long ticket;
+  private final ClientSession session;
+  private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
+  private final List<Consumer<LockException>> listeners = new CopyOnWriteArrayList<>();
+  private volatile @Nullable LockException lostBecause;
+
+  Lease(String name, long token, long ticket, ClientSession session) {
+    this.name = name;
+    this.token = token;
+    this.ticket = ticket;
+    this.session = session;
+  }
+
+  /** The lock's name. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The fencing token of this grant: the Raft log index of the entry that granted it, strictly
+   * greater than the token of every earlier grant of this lock.
+   */
+  public long fencingToken() {
+    return token;
+  }
+
+  /** The log index of the entry that queued the request; grants follow ticket order (FIFO). */
+  long ticket() {
+    return ticket;
+  }
+
+  /** The session that holds the lease. */
+  public UUID session() {
+    return session.id();
+  }
+
+  /**
+   * Whether the lease is still held: not closed, not lost, and its session renewed within its TTL
+   * as measured by this client. A true answer is only as good as the next instant; fence writes.
+   */
+  public boolean isValid() {
+    return state.get() == State.HELD && session.locallyValid();
+  }
+
+  /**
+   * Runs {@code listener} once, with the reason, when the lease is lost; at once (on the calling
+   * thread) if it already is. Listeners run on a client thread and should return quickly. Closing a
+   * lease, or its client, is not a loss.
+   *
+   * @return this lease
+   */
+  public Lease onLost(Consumer<LockException> listener) {
+    listeners.add(listener);
+    LockException cause = lostBecause;
+    if (cause != null && listeners.remove(listener)) {
+      listener.accept(cause);
+    }
+    return this;
+  }
+
+  /** Why the lease was lost, if it was. */
+  public java.util.Optional<LockException> lostBecause() {
+    return java.util.Optional.ofNullable(lostBecause);
+  }
+
+  /**
+   * Releases the lock. Idempotent; a no-op on a lease already lost (its loss was reported).
+   *
+   * @throws LockException if the coordinator says this lease was no longer held (it was lost
+   *     without the client noticing, so another holder may have overlapped), or cannot be reached
+   */
+  @Override
+  public void close() {
+    if (!state.compareAndSet(State.HELD, State.RELEASED)) {
+      return;
+    }
+    session.release(this);
+  }
+
+  /** Marks the lease lost and runs its listeners; returns whether this call lost it. */
+  boolean markLost(LockException cause) {
+    if (!state.compareAndSet(State.HELD, State.LOST)) {
+      return false;
+    }
+    lostBecause = cause;
+    session.forget(this);
+    for (Consumer<LockException> l : listeners) {
+      if (listeners.remove(l)) {
+        session.runListener(() -> l.accept(cause));
+      }
+    }
+    return true;
+  }
+
+  /** Marks the lease released without a release call (its session was closed). */
+  void markReleased() {
+    state.compareAndSet(State.HELD, State.RELEASED);
+  }
+
+  /** Marks a lease whose release failed as lost, and reports it. */
+  void releaseFailed(LockException cause) {
+    lostBecause = cause;
+    for (Consumer<LockException> l : listeners) {
+      if (listeners.remove(l)) {
+        session.runListener(() -> l.accept(cause));
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Lease[" + name + ", token " + token + ", " + state.get() + "]";
+  }
+}

@@ -1,0 +1,315 @@
+package io.ringmesh.coord;
+
+import io.ringmesh.coord.ClientSession.LeaseFuture;
+import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.LockInfoReply;
+import io.ringmesh.coord.internal.Messages.LockInfoRequest;
+import io.ringmesh.coord.internal.Status;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client of the lock service: acquires leases on named locks through one session.
+ *
+ * <pre>{@code
+ * try (LockClient locks = LockClient.builder().coordinator(coordinator).build();
+ *     Lease lease = locks.acquire("order-42", Duration.ofSeconds(5))) {
+ *   store.accept(lease.fencingToken(), s -> s.put("order-42", "paid"));
+ * }
+ * }</pre>
+ *
+ * <p>The session is opened when the client is built and renewed every TTL/3 by one heartbeat call
+ * for all shards. If it expires, its leases are lost ({@link Lease#onLost}) and the next call opens
+ * a new session. A session holds a lock at most once: acquiring a lock it holds or waits for fails
+ * with {@link LockException.Code#ALREADY_HELD}, unless {@link Builder#reentrant(boolean)} is on.
+ * Waiters are granted in arrival order.
+ *
+ * <p>Thread-safe; many threads may share a client, but they share its session, so they do not
+ * exclude each other on a lock (use one client per independent holder).
+ */
+public final class LockClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LockClient.class);
+
+  private final Supplier<CoordinatorService> service;
+  private final TimeSource time;
+  private final Duration sessionTtl;
+  private final Duration requestTimeout;
+  private final boolean reentrant;
+  private final ExecutorService listeners = Executors.newVirtualThreadPerTaskExecutor();
+  private final AtomicReference<@Nullable ClientSession> session = new AtomicReference<>();
+  private volatile boolean closed;
+
+  private LockClient(Builder b, Supplier<CoordinatorService> service) {
+    this.service = service;
+    this.time = b.time;
+    this.sessionTtl = b.sessionTtl;
+    this.requestTimeout = b.requestTimeout;
+    this.reentrant = b.reentrant;
+  }
+
+  /** A builder; {@link Builder#coordinator} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Acquires {@code name}, waiting up to {@code waitTimeout} behind earlier waiters.
+   *
+   * @throws LockException DEADLINE_EXCEEDED if the timeout passed (the wait was withdrawn),
+   *     ALREADY_HELD, INVALID_ARGUMENT, SESSION_EXPIRED, UNAVAILABLE, or CANCELLED if interrupted
+   */
+  public Lease acquire(String name, Duration waitTimeout) {
+    if (waitTimeout.isNegative() || waitTimeout.isZero()) {
+      throw new LockException(
+          LockException.Code.INVALID_ARGUMENT,
+          "wait timeout must be positive, was " + waitTimeout + "; use tryAcquire not to wait");
+    }
+    return await(start(name, AcquireMode.WAIT, waitTimeout.toNanos(), l -> l, () -> null));
+  }
+
+  /**
+   * Acquires {@code name} if it is free, without waiting.
+   *
+   * @return the lease, or empty if another session holds the lock
+   * @throws LockException ALREADY_HELD, INVALID_ARGUMENT, SESSION_EXPIRED or UNAVAILABLE
+   */
+  public Optional<Lease> tryAcquire(String name) {
+    return await(start(name, AcquireMode.TRY, 0, Optional::of, Optional::empty));
+  }
+
+  /**
+   * Acquires {@code name}, waiting as long as it takes. The future completes with the lease when
+   * the lock is granted, or exceptionally with a {@link LockException}. Cancelling it withdraws the
+   * request: the waiter leaves the queue, and a grant that raced with the cancel is released.
+   */
+  public CompletableFuture<Lease> acquireAsync(String name) {
+    return start(name, AcquireMode.WAIT, -1, l -> l, () -> null);
+  }
+
+  /** {@link #acquireAsync(String)} that fails with DEADLINE_EXCEEDED after {@code waitTimeout}. */
+  public CompletableFuture<Lease> acquireAsync(String name, Duration waitTimeout) {
+    if (waitTimeout.isNegative() || waitTimeout.isZero()) {
+      return CompletableFuture.failedFuture(
+          new LockException(
+              LockException.Code.INVALID_ARGUMENT,
+              "wait timeout must be positive, was " + waitTimeout));
+    }
+    return start(name, AcquireMode.WAIT, waitTimeout.toNanos(), l -> l, () -> null);
+  }
+
+  /**
+   * Who holds {@code name}, with the grant's token and the number of waiters: a linearizable read,
+   * so it reflects every release and grant acknowledged before the call.
+   */
+  public LockInfo holder(String name) {
+    ClientSession s = session();
+    LockInfoReply reply =
+        ClientSession.await(
+            s.retrying(
+                () -> service().describe(new LockInfoRequest(name)),
+                LockInfoReply::status,
+                time.nanoTime() + requestTimeout.toNanos()));
+    if (reply.status() != Status.OK) {
+      throw new LockException(
+          ClientSession.codeOf(reply.status()),
+          "could not read lock '" + name + "': " + reply.message());
+    }
+    return new LockInfo(name, reply.holder(), reply.fencingToken(), reply.waiters());
+  }
+
+  /** The id of the current session, opening one if the last expired. */
+  public UUID sessionId() {
+    return session().id();
+  }
+
+  /** The session TTL. */
+  public Duration sessionTtl() {
+    return sessionTtl;
+  }
+
+  /**
+   * Closes the session: its locks are released and its waits withdrawn on the coordinator, and its
+   * leases become invalid (which is not a loss: {@link Lease#onLost} listeners do not run).
+   */
+  @Override
+  public void close() {
+    closed = true;
+    ClientSession s = session.getAndSet(null);
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      listeners.shutdown();
+    }
+  }
+
+  private <T> LeaseFuture<T> start(
+      String name,
+      AcquireMode mode,
+      long waitNanos,
+      Function<Lease, T> onGrant,
+      Supplier<T> onLocked) {
+    LeaseFuture<T> result = new LeaseFuture<>();
+    try {
+      session().acquire(name, mode, waitNanos, result, onGrant, onLocked);
+    } catch (LockException e) {
+      result.completeExceptionally(e);
+    }
+    return result;
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      future.cancel(false);
+      Thread.currentThread().interrupt();
+      throw new LockException(LockException.Code.CANCELLED, "interrupted while acquiring", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LockException le) {
+        throw le;
+      }
+      throw new LockException(LockException.Code.UNAVAILABLE, String.valueOf(e.getCause()), e);
+    }
+  }
+
+  /** The live session, opening a new one if there is none. */
+  ClientSession session() {
+    ClientSession s = session.get();
+    if (s != null && !s.ended()) {
+      return s;
+    }
+    synchronized (this) {
+      if (closed) {
+        throw new LockException(LockException.Code.CANCELLED, "the LockClient is closed");
+      }
+      s = session.get();
+      if (s == null || s.ended()) {
+        s = ClientSession.open(this);
+        session.set(s);
+      }
+      return s;
+    }
+  }
+
+  void sessionEnded(ClientSession s) {
+    session.compareAndSet(s, null);
+  }
+
+  CoordinatorService service() {
+    return service.get();
+  }
+
+  TimeSource time() {
+    return time;
+  }
+
+  Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  boolean reentrant() {
+    return reentrant;
+  }
+
+  void runListener(Runnable listener) {
+    Runnable safe =
+        () -> {
+          try {
+            listener.run();
+          } catch (RuntimeException e) {
+            LOG.warn("a lease listener failed", e);
+          }
+        };
+    try {
+      listeners.execute(safe);
+    } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+      safe.run();
+    }
+  }
+
+  /** Configures a {@link LockClient}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable Supplier<CoordinatorService> service;
+    private TimeSource time = TimeSource.system();
+    private Duration sessionTtl = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private boolean reentrant;
+
+    private Builder() {}
+
+    /** The coordinator to talk to, in this process. */
+    public Builder coordinator(Coordinator coordinator) {
+      this.service = coordinator::service;
+      return this;
+    }
+
+    /** The service to talk to, looked up on every call (so a test can swap in a restarted one). */
+    Builder service(Supplier<CoordinatorService> service) {
+      this.service = service;
+      return this;
+    }
+
+    /**
+     * The session's TTL (default 10 s; the coordinator allows 1 s to 1 h). Heartbeats go every
+     * TTL/3; a holder that stops heartbeating loses its locks within the TTL plus one interval.
+     */
+    public Builder sessionTtl(Duration ttl) {
+      this.sessionTtl = ttl;
+      return this;
+    }
+
+    /** The clock of heartbeats, lease validity and retries; default {@link TimeSource#system()}. */
+    public Builder timeSource(TimeSource time) {
+      this.time = time;
+      return this;
+    }
+
+    /** How long opens, releases and reads retry an unavailable coordinator; default 10 s. */
+    public Builder requestTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
+      }
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether a session that holds a lock may acquire it again, counting holds (each lease's close
+     * drops one). Off by default: a second acquire fails fast with ALREADY_HELD.
+     */
+    public Builder reentrant(boolean reentrant) {
+      this.reentrant = reentrant;
+      return this;
+    }
+
+    /**
+     * Builds the client and opens its session.
+     *
+     * @throws LockException INVALID_ARGUMENT if the coordinator refuses the TTL, UNAVAILABLE if it
+     *     cannot be reached
+     */
+    public LockClient build() {
+      Supplier<CoordinatorService> s = service;
+      if (s == null) {
+        throw new IllegalStateException("coordinator(...) is required");
+      }
+      LockClient client = new LockClient(this, s);
+      client.session();
+      return client;
+    }
+  }
+}

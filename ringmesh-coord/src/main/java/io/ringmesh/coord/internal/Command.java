@@ -1,0 +1,212 @@
+package io.ringmesh.coord.internal;
+
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * A state machine command: the payload of one Raft log entry of a lock shard.
+ *
+ * <p>Encoding (big-endian, {@link DataOutputStream}):
+ *
+ * <pre>
+ * +---------+-----+---------------------------------------------+
+ * | version | tag | fields of the command, in declaration order  |
+ * | 1 byte  | 1 B | UUID = 2 longs, String = int length + UTF-8  |
+ * +---------+-----+---------------------------------------------+
+ * </pre>
+ *
+ * The log outlives the code that wrote it, so the version byte is checked on decode and a tag is
+ * never reused.
+ */
+public sealed interface Command {
+
+  /** The session the command concerns. */
+  UUID session();
+
+  /** Opens a session with a TTL in milliseconds; idempotent. */
+  record OpenSession(UUID session, long ttlMillis) implements Command {}
+
+  /** Acquires {@code name}, or queues for it. */
+  record Acquire(
+      UUID session,
+      long requestId,
+      long oldestPendingId,
+      String name,
+      AcquireMode mode,
+      long waitTimeoutMillis,
+      boolean reentrant)
+      implements Command {}
+
+  /** Releases {@code name} held with {@code token}. */
+  record Release(UUID session, long requestId, long oldestPendingId, String name, long token)
+      implements Command {}
+
+  /** Why a waiting acquire is withdrawn. */
+  enum WithdrawReason {
+    /** Its wait timeout passed: remove the waiter; a grant that already happened stands. */
+    TIMEOUT,
+    /** Its caller gave up: remove the waiter, and release a grant the caller never saw. */
+    CANCEL
+  }
+
+  /** Withdraws the acquire {@code requestId} of {@code session} on {@code name}; idempotent. */
+  record Withdraw(UUID session, long requestId, String name, WithdrawReason reason)
+      implements Command {}
+
+  /** Ends a session whose TTL passed without heartbeats, as decided by the leader. */
+  record ExpireSession(UUID session) implements Command {}
+
+  /** Ends a session at its client's request. */
+  record CloseSession(UUID session) implements Command {}
+
+  /** The encoding version written by this code. */
+  byte VERSION = 1;
+
+  /** This command's bytes. */
+  default byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(VERSION);
+      switch (this) {
+        case OpenSession c -> {
+          out.writeByte(1);
+          writeUuid(out, c.session());
+          out.writeLong(c.ttlMillis());
+        }
+        case Acquire c -> {
+          out.writeByte(2);
+          writeUuid(out, c.session());
+          out.writeLong(c.requestId());
+          out.writeLong(c.oldestPendingId());
+          writeString(out, c.name());
+          out.writeByte(c.mode().ordinal());
+          out.writeLong(c.waitTimeoutMillis());
+          out.writeBoolean(c.reentrant());
+        }
+        case Release c -> {
+          out.writeByte(3);
+          writeUuid(out, c.session());
+          out.writeLong(c.requestId());
+          out.writeLong(c.oldestPendingId());
+          writeString(out, c.name());
+          out.writeLong(c.token());
+        }
+        case Withdraw c -> {
+          out.writeByte(4);
+          writeUuid(out, c.session());
+          out.writeLong(c.requestId());
+          writeString(out, c.name());
+          out.writeByte(c.reason().ordinal());
+        }
+        case ExpireSession c -> {
+          out.writeByte(5);
+          writeUuid(out, c.session());
+        }
+        case CloseSession c -> {
+          out.writeByte(6);
+          writeUuid(out, c.session());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Decodes a command.
+   *
+   * @throws IllegalArgumentException naming what is wrong, if the bytes are not a command of a
+   *     version this code reads
+   */
+  static Command decode(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      int version = in.readByte();
+      if (version != VERSION) {
+        throw new IllegalArgumentException(
+            "command format version "
+                + version
+                + " is not supported (this code reads version "
+                + VERSION
+                + "); was the log written by a newer Ringmesh?");
+      }
+      int tag = in.readByte();
+      Command command =
+          switch (tag) {
+            case 1 -> new OpenSession(readUuid(in), in.readLong());
+            case 2 ->
+                new Acquire(
+                    readUuid(in),
+                    in.readLong(),
+                    in.readLong(),
+                    readString(in),
+                    enumAt(AcquireMode.values(), in.readByte(), "acquire mode"),
+                    in.readLong(),
+                    in.readBoolean());
+            case 3 ->
+                new Release(
+                    readUuid(in), in.readLong(), in.readLong(), readString(in), in.readLong());
+            case 4 ->
+                new Withdraw(
+                    readUuid(in),
+                    in.readLong(),
+                    readString(in),
+                    enumAt(WithdrawReason.values(), in.readByte(), "withdraw reason"));
+            case 5 -> new ExpireSession(readUuid(in));
+            case 6 -> new CloseSession(readUuid(in));
+            default -> throw new IllegalArgumentException("unknown command tag " + tag);
+          };
+      if (in.available() > 0) {
+        throw new IllegalArgumentException(
+            in.available() + " trailing bytes after a command with tag " + tag);
+      }
+      return command;
+    } catch (EOFException e) {
+      throw new IllegalArgumentException("command truncated after " + bytes.length + " bytes", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static <E extends Enum<E>> E enumAt(E[] values, int ordinal, String what) {
+    if (ordinal < 0 || ordinal >= values.length) {
+      throw new IllegalArgumentException("unknown " + what + " " + ordinal);
+    }
+    return values[ordinal];
+  }
+
+  /** Writes a UUID as two longs. */
+  static void writeUuid(DataOutputStream out, UUID id) throws IOException {
+    out.writeLong(id.getMostSignificantBits());
+    out.writeLong(id.getLeastSignificantBits());
+  }
+
+  /** Reads what {@link #writeUuid} wrote. */
+  static UUID readUuid(DataInputStream in) throws IOException {
+    return new UUID(in.readLong(), in.readLong());
+  }
+
+  /** Writes a string as an int length and UTF-8 bytes (no 64 KiB limit, unlike writeUTF). */
+  static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  /** Reads what {@link #writeString} wrote, refusing lengths beyond what is left. */
+  static String readString(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > in.available()) {
+      throw new IllegalArgumentException(
+          "string length " + length + " exceeds the " + in.available() + " bytes left");
+    }
+    return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+}

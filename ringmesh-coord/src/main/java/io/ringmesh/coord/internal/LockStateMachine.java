@@ -1,0 +1,358 @@
+package io.ringmesh.coord.internal;
+
+import io.ringmesh.coord.internal.ShardState.Applied;
+import io.ringmesh.coord.internal.ShardState.LockView;
+import io.ringmesh.coord.internal.ShardState.Result;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Ratis state machine of one lock shard: decodes log entries into {@link Command}s, applies
+ * them to a {@link ShardState}, and tells the shard's leader-side service what each entry decided.
+ * The lock semantics and their reasoning live in {@link ShardState}.
+ *
+ * <p>Thread-safety: Ratis applies entries from one thread; reads ({@link #read}, {@link #query})
+ * and snapshots come from others, so the state is guarded by one monitor.
+ */
+public final class LockStateMachine extends BaseStateMachine {
+
+  /*
+   * Ratis specifics.
+   *
+   * - applyTransaction never reads a clock and never throws for a bad request: the outcome of a
+   *   request is part of the replicated state (its Result), so it is encoded in the reply message.
+   *   Only an entry this code cannot decode is fatal, because skipping it would let replicas
+   *   diverge.
+   * - preAppendTransaction and startTransaction are not overridden: an exception there makes the
+   *   leader step down, so validation happens in the service before a command is proposed.
+   * - Snapshot installation from a leader pauses the state machine, replaces the files, and calls
+   *   reinitialize(). Entries at or below the loaded snapshot's index are ignored in apply, so an
+   *   apply that races with a reload cannot be applied twice (RATIS-2245, HDDS-6732).
+   * - Snapshots are single files in Ratis' SimpleStateMachineStorage layout
+   *   ("snapshot.<term>_<index>" with an .md5 beside it), framed by SnapshotFile with a CRC32C.
+   *   Loading never skips a damaged file silently: it fails start-up with the file's name.
+   */
+
+  /** What the leader-side service hears from its shard's state machine. */
+  public interface Listener {
+    /** An entry was applied; called on Ratis' apply thread, so it must not block. */
+    void onApplied(Command command, Applied applied);
+
+    /** The shard's leader changed (or this replica lost or gained leadership). */
+    void onLeaderChanged();
+
+    /** This replica leads and has applied its first entry of the term: it may serve. */
+    void onLeaderReady();
+  }
+
+  private static final int SNAPSHOTS_RETAINED = 2;
+
+  private final int shard;
+  private final Listener listener;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final Object monitor = new Object();
+
+  /** Guarded by {@link #monitor}. */
+  private ShardState state = new ShardState();
+
+  private volatile @Nullable File snapshotDir;
+
+  public LockStateMachine(int shard, Listener listener) {
+    this.shard = shard;
+    this.listener = listener;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    snapshotDir = raftStorage.getStorageDir().getStateMachineDir();
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    File dir = snapshotDir;
+    Path latest = null;
+    TermIndex latestIndex = null;
+    if (dir != null && dir.isDirectory()) {
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.toPath())) {
+        for (Path file : files) {
+          Matcher m = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(file.getFileName() + "");
+          if (m.matches()) {
+            TermIndex ti =
+                TermIndex.valueOf(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+            if (latestIndex == null || ti.getIndex() > latestIndex.getIndex()) {
+              latest = file;
+              latestIndex = ti;
+            }
+          }
+        }
+      }
+    }
+    if (latest == null || latestIndex == null) {
+      return;
+    }
+    MD5Hash md5 = null;
+    if (Files.exists(Path.of(latest + MD5FileUtil.MD5_SUFFIX))) {
+      md5 = MD5FileUtil.readStoredMd5ForFile(latest.toFile());
+      try {
+        MD5FileUtil.verifySavedMD5(latest.toFile(), md5);
+      } catch (IOException e) {
+        throw new IOException(
+            "snapshot file "
+                + latest.toAbsolutePath()
+                + " of shard "
+                + shard
+                + " is corrupt: it does not match its .md5 file ("
+                + e.getMessage()
+                + "). Refusing to start from it; restore it, or move it aside so that the shard"
+                + " recovers from an older snapshot and the log",
+            e);
+      }
+    }
+    byte[] payload = SnapshotFile.read(latest);
+    ShardState loaded;
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+      loaded = ShardState.readFrom(in);
+    } catch (IOException e) {
+      throw new IOException(
+          "snapshot file " + latest.toAbsolutePath() + " is corrupt: " + e.getMessage(), e);
+    }
+    synchronized (monitor) {
+      state = loaded;
+      setLastAppliedTermIndex(latestIndex);
+    }
+    storage.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(latest, md5), latestIndex));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    byte[] payload;
+    TermIndex applied;
+    synchronized (monitor) {
+      applied = getLastAppliedTermIndex();
+      if (applied == null || applied.getIndex() < 0) {
+        return -1;
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        state.writeTo(out);
+      }
+      payload = bytes.toByteArray();
+    }
+    File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
+    SnapshotFile.write(file.toPath(), payload);
+    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    storage.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
+    storage.cleanupOldSnapshots(
+        new SnapshotRetentionPolicy() {
+          @Override
+          public int getNumSnapshotsRetained() {
+            return SNAPSHOTS_RETAINED;
+          }
+        });
+    return applied.getIndex();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    Command command;
+    Applied applied;
+    synchronized (monitor) {
+      if (index <= getLastAppliedTermIndex().getIndex()) {
+        // Already in the state (a snapshot loaded under us); applying it again would diverge.
+        return CompletableFuture.completedFuture(
+            Message.valueOf(
+                encodeResult(
+                    Result.of(Status.UNAVAILABLE, "entry " + index + " was already applied"))));
+      }
+      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+      try {
+        command = Command.decode(data);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(
+            "shard "
+                + shard
+                + ": log entry "
+                + index
+                + " is not a lock command ("
+                + e.getMessage()
+                + "); refusing to apply further entries",
+            e);
+      }
+      applied = state.apply(index, command);
+      updateLastAppliedTermIndex(entry.getTerm(), index);
+    }
+    listener.onApplied(command, applied);
+    return CompletableFuture.completedFuture(Message.valueOf(encodeResult(applied.result())));
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    synchronized (monitor) {
+      super.notifyTermIndexUpdated(term, index);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    String name = request.getContent().toStringUtf8();
+    LockView view = read(s -> s.lock(name));
+    return CompletableFuture.completedFuture(Message.valueOf(encodeLockView(view)));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+    listener.onLeaderChanged();
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    listener.onLeaderReady();
+  }
+
+  /** Runs {@code reader} on the current state under the monitor; it must not keep references. */
+  public <T> T read(Function<ShardState, T> reader) {
+    synchronized (monitor) {
+      return reader.apply(state);
+    }
+  }
+
+  /** The shard this state machine serves. */
+  public int shard() {
+    return shard;
+  }
+
+  // ---- reply encodings (leader to its own service; never persisted) ----
+
+  static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeResult(Result r) {
+    return bytes(
+        out -> {
+          out.writeByte(r.status().ordinal());
+          out.writeBoolean(r.queued());
+          out.writeLong(r.token());
+          out.writeLong(r.ticket());
+          Command.writeString(out, r.message());
+        });
+  }
+
+  static Result decodeResult(Message message) {
+    return parse(
+        message,
+        in ->
+            new Result(
+                Status.values()[in.readByte()],
+                in.readBoolean(),
+                in.readLong(),
+                in.readLong(),
+                Command.readString(in)));
+  }
+
+  static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeLockView(LockView v) {
+    return bytes(
+        out -> {
+          Command.writeString(out, v.name());
+          out.writeBoolean(v.holder() != null);
+          if (v.holder() != null) {
+            Command.writeUuid(out, v.holder());
+          }
+          out.writeLong(v.holderRequestId());
+          out.writeLong(v.token());
+          out.writeInt(v.waiters());
+        });
+  }
+
+  static LockView decodeLockView(Message message) {
+    return parse(
+        message,
+        in -> {
+          String name = Command.readString(in);
+          UUID holder = in.readBoolean() ? Command.readUuid(in) : null;
+          return new LockView(name, holder, in.readLong(), in.readLong(), in.readInt());
+        });
+  }
+
+  static Message queryFor(String name) {
+    return Message.valueOf(
+        org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
+            name, StandardCharsets.UTF_8));
+  }
+
+  private interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  private interface Reader<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+
+  private static org.apache.ratis.thirdparty.com.google.protobuf.ByteString bytes(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(bytes.toByteArray());
+  }
+
+  private static <T> T parse(Message message, Reader<T> reader) {
+    try (DataInputStream in = new DataInputStream(message.getContent().newInput())) {
+      return reader.read(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Exposed for tests: the snapshot directory, once initialized. */
+  Optional<File> snapshotDirectory() {
+    return Optional.ofNullable(snapshotDir);
+  }
+}

@@ -1,0 +1,97 @@
+package io.ringmesh.coord.internal;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The request and reply records of {@link CoordinatorService}. Every field is a record, enum,
+ * primitive, {@code String}, {@code UUID}, {@code List} or {@code Optional}, so that the RPC codec
+ * can carry them without reflection surprises. Every reply carries a {@link Status}, a message that
+ * says what was wrong and what to do, and, on {@link Status#NOT_LEADER}, a leader hint.
+ */
+public final class Messages {
+  private Messages() {}
+
+  /** How an acquire behaves when the lock is held. */
+  public enum AcquireMode {
+    /** Answer {@link Status#LOCKED} at once. */
+    TRY,
+    /** Join the FIFO queue; the call stays open until granted, timed out or withdrawn. */
+    WAIT
+  }
+
+  /** Fixed facts of the cluster a client needs to route: the shard count and its identity. */
+  public record ClusterInfo(String clusterId, int shards) {}
+
+  /** The outcome of a session call on one shard. */
+  public record ShardOutcome(
+      int shard, Status status, String message, Optional<String> leaderHint) {}
+
+  /**
+   * Opens {@code session} on each of {@code shards}; idempotent per (session, shard).
+   *
+   * @param ttlMillis the session's time to live, in [1 s, 1 h]
+   */
+  public record OpenSessionRequest(UUID session, long ttlMillis, List<Integer> shards) {}
+
+  /** Keeps {@code session} alive on each of {@code shards}; not a log entry. */
+  public record HeartbeatRequest(UUID session, List<Integer> shards) {}
+
+  /**
+   * Ends {@code session} on each of {@code shards}: its locks are released, its waits withdrawn.
+   */
+  public record CloseSessionRequest(UUID session, List<Integer> shards) {}
+
+  /** Per-shard outcomes of an open, heartbeat or close, in request order. */
+  public record SessionReply(List<ShardOutcome> shards) {}
+
+  /**
+   * Asks for the lock {@code name}.
+   *
+   * @param requestId unique and increasing per session; a retry reuses it
+   * @param oldestPendingId the smallest request id the client still awaits a reply for; the shard
+   *     forgets results of older requests
+   * @param waitTimeoutMillis for {@link AcquireMode#WAIT}: how long to wait, 0 for no limit
+   * @param reentrant whether a holder's re-acquire counts up instead of failing
+   */
+  public record AcquireRequest(
+      UUID session,
+      long requestId,
+      long oldestPendingId,
+      String name,
+      AcquireMode mode,
+      long waitTimeoutMillis,
+      boolean reentrant) {}
+
+  /**
+   * The outcome of an acquire; when the status is OK, {@code fencingToken} is the index of the
+   * granting entry and {@code ticket} the index of the entry that queued the request (equal for an
+   * immediate grant). Grants of one lock follow ticket order: that is what FIFO means.
+   */
+  public record AcquireReply(
+      Status status, String message, Optional<String> leaderHint, long fencingToken, long ticket) {}
+
+  /** Releases the lock {@code name} held with {@code fencingToken}. */
+  public record ReleaseRequest(
+      UUID session, long requestId, long oldestPendingId, String name, long fencingToken) {}
+
+  /** The outcome of a release. */
+  public record ReleaseReply(Status status, String message, Optional<String> leaderHint) {}
+
+  /** A linearizable read of the lock {@code name}. */
+  public record LockInfoRequest(String name) {}
+
+  /**
+   * Who holds {@code name}: when {@code held}, the holder's session and the fencing token of the
+   * grant; and how many sessions wait.
+   */
+  public record LockInfoReply(
+      Status status,
+      String message,
+      Optional<String> leaderHint,
+      boolean held,
+      Optional<UUID> holder,
+      long fencingToken,
+      int waiters) {}
+}

@@ -1,0 +1,494 @@
+package io.ringmesh.coord.internal;
+
+import io.ringmesh.coord.TimeSource;
+import io.ringmesh.coord.internal.Command.Acquire;
+import io.ringmesh.coord.internal.Command.CloseSession;
+import io.ringmesh.coord.internal.Command.ExpireSession;
+import io.ringmesh.coord.internal.Command.OpenSession;
+import io.ringmesh.coord.internal.Command.Release;
+import io.ringmesh.coord.internal.Command.Withdraw;
+import io.ringmesh.coord.internal.Command.WithdrawReason;
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.AcquireReply;
+import io.ringmesh.coord.internal.Messages.AcquireRequest;
+import io.ringmesh.coord.internal.Messages.LockInfoReply;
+import io.ringmesh.coord.internal.Messages.ReleaseReply;
+import io.ringmesh.coord.internal.Messages.ReleaseRequest;
+import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.ShardState.Applied;
+import io.ringmesh.coord.internal.ShardState.Completion;
+import io.ringmesh.coord.internal.ShardState.LockView;
+import io.ringmesh.coord.internal.ShardState.Result;
+import io.ringmesh.coord.internal.ShardState.WaiterView;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's side of one shard: proposes commands to the shard's Raft group through the
+ * local Ratis server, holds the open calls of queued acquires until the state machine decides them,
+ * and, while this replica leads, tracks heartbeats and proposes session expiries and wait timeouts.
+ *
+ * <p>Thread-safe. Callbacks from the state machine arrive on Ratis' apply thread and only hand work
+ * to {@code executor}; callers' futures are always completed on {@code executor}, never on a Ratis
+ * thread.
+ */
+public final class ShardService implements LockStateMachine.Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardService.class);
+
+  private record WaitKey(UUID session, long requestId) {}
+
+  private final int shard;
+  private final RaftGroupId groupId;
+  private final TimeSource time;
+  private final Executor executor;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+
+  private volatile @Nullable RaftServer server;
+  private volatile @Nullable LockStateMachine stateMachine;
+  private volatile boolean closed;
+
+  /** Open calls of queued acquires, by (session, requestId). */
+  private final ConcurrentHashMap<WaitKey, CompletableFuture<AcquireReply>> waits =
+      new ConcurrentHashMap<>();
+
+  /** While leading: wait-timeout timers of queued acquires. */
+  private final ConcurrentHashMap<WaitKey, TimeSource.Cancellable> waitTimers =
+      new ConcurrentHashMap<>();
+
+  /** While leading: when each session was last heard from, on {@link #time}. */
+  private final ConcurrentHashMap<UUID, Long> lastHeard = new ConcurrentHashMap<>();
+
+  /** While leading: sessions whose ExpireSession is proposed and not yet answered. */
+  private final Set<UUID> expiring = ConcurrentHashMap.newKeySet();
+
+  private final CompletableFuture<Void> firstReady = new CompletableFuture<>();
+
+  public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
+    this.shard = shard;
+    this.groupId = groupId;
+    this.time = time;
+    this.executor = executor;
+  }
+
+  /** A new state machine for this shard, bound to this service; Ratis calls this on start. */
+  public LockStateMachine newStateMachine() {
+    LockStateMachine sm = new LockStateMachine(shard, this);
+    stateMachine = sm;
+    return sm;
+  }
+
+  /** Binds the started Ratis server that hosts this shard's group. */
+  public void attach(RaftServer raftServer) {
+    this.server = raftServer;
+  }
+
+  /** Completes when this replica first becomes a ready leader. */
+  public CompletableFuture<Void> firstReady() {
+    return firstReady;
+  }
+
+  /** The shard number. */
+  public int shard() {
+    return shard;
+  }
+
+  /** The Raft group of this shard. */
+  public RaftGroupId groupId() {
+    return groupId;
+  }
+
+  /** Stops serving: open calls end with UNAVAILABLE, timers are cancelled. */
+  public void close() {
+    closed = true;
+    resetLeaderState();
+    for (WaitKey key : waits.keySet()) {
+      CompletableFuture<AcquireReply> call = waits.remove(key);
+      if (call != null) {
+        complete(
+            call,
+            acquireReply(
+                Status.UNAVAILABLE,
+                "coordinator shut down while the request waited; retry it on the new leader",
+                0,
+                0));
+      }
+    }
+  }
+
+  // ---- requests ----
+
+  /** Proposes OpenSession. */
+  public CompletableFuture<ShardOutcome> openSession(UUID session, long ttlMillis) {
+    return propose(new OpenSession(session, ttlMillis)).thenApply(this::outcome);
+  }
+
+  /** Proposes CloseSession. */
+  public CompletableFuture<ShardOutcome> closeSession(UUID session) {
+    return propose(new CloseSession(session)).thenApply(this::outcome);
+  }
+
+  /** Renews a session in memory; answers at once. */
+  public ShardOutcome heartbeat(UUID session) {
+    Optional<ShardOutcome> notServing = notServing();
+    if (notServing.isPresent()) {
+      return notServing.get();
+    }
+    LockStateMachine sm = stateMachine;
+    if (sm == null || !sm.read(s -> s.hasSession(session))) {
+      return new ShardOutcome(
+          shard,
+          Status.SESSION_EXPIRED,
+          "session " + session + " is unknown on shard " + shard + ": it expired or was closed",
+          Optional.empty());
+    }
+    lastHeard.put(session, time.nanoTime());
+    return new ShardOutcome(shard, Status.OK, "renewed", Optional.empty());
+  }
+
+  /** Proposes Acquire; for WAIT, the returned call stays open until the lock is decided. */
+  public CompletableFuture<AcquireReply> acquire(AcquireRequest r) {
+    CompletableFuture<AcquireReply> call = new CompletableFuture<>();
+    WaitKey key = new WaitKey(r.session(), r.requestId());
+    if (r.mode() == AcquireMode.WAIT) {
+      CompletableFuture<AcquireReply> previous = waits.put(key, call);
+      if (previous != null) {
+        complete(
+            previous,
+            acquireReply(Status.CANCELLED, "superseded by a retry of the same request", 0, 0));
+      }
+    }
+    // A cancelled call never delivered a grant, whatever the state machine decided meanwhile, so
+    // the withdrawal is proposed unconditionally: it removes a waiter or releases a grant that
+    // was made through this request (Withdraw is idempotent).
+    call.whenComplete(
+        (reply, error) -> {
+          if (error instanceof CancellationException) {
+            waits.remove(key, call);
+            propose(new Withdraw(r.session(), r.requestId(), r.name(), WithdrawReason.CANCEL));
+          }
+        });
+    Acquire command =
+        new Acquire(
+            r.session(),
+            r.requestId(),
+            r.oldestPendingId(),
+            r.name(),
+            r.mode(),
+            r.waitTimeoutMillis(),
+            r.reentrant());
+    propose(command)
+        .thenAccept(
+            result -> {
+              if (result.queued()) {
+                if (waits.get(key) == call && r.waitTimeoutMillis() > 0) {
+                  startWaitTimer(key, r.name(), r.waitTimeoutMillis());
+                }
+                return;
+              }
+              waits.remove(key, call);
+              complete(
+                  call,
+                  acquireReply(result.status(), result.message(), result.token(), result.ticket()));
+            });
+    return call;
+  }
+
+  /** Proposes Release. */
+  public CompletableFuture<ReleaseReply> release(ReleaseRequest r) {
+    return propose(
+            new Release(
+                r.session(), r.requestId(), r.oldestPendingId(), r.name(), r.fencingToken()))
+        .thenApply(
+            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
+  }
+
+  /** A linearizable read of the lock {@code name}, through Ratis' ReadIndex. */
+  public CompletableFuture<LockInfoReply> describe(String name) {
+    return submit(LockStateMachine.queryFor(name), RaftClientRequest.readRequestType())
+        .thenApply(
+            reply -> {
+              if (reply.status() != Status.OK || reply.message() == null) {
+                return new LockInfoReply(
+                    reply.status(),
+                    reply.text(),
+                    hint(reply.status()),
+                    false,
+                    Optional.empty(),
+                    0,
+                    0);
+              }
+              LockView v = LockStateMachine.decodeLockView(reply.message());
+              return new LockInfoReply(
+                  Status.OK,
+                  v.holder() == null ? "free" : "held",
+                  Optional.empty(),
+                  v.holder() != null,
+                  Optional.ofNullable(v.holder()),
+                  v.token(),
+                  v.waiters());
+            });
+  }
+
+  // ---- leader duties ----
+
+  /**
+   * Runs the leader's periodic duties: expires sessions not heard from within their TTL, and starts
+   * wait timers for waiters this leader has not timed yet (after an election or restart). A no-op
+   * on a replica that does not lead.
+   */
+  public void sweep() {
+    if (closed || !isReadyLeader()) {
+      return;
+    }
+    LockStateMachine sm = stateMachine;
+    if (sm == null) {
+      return;
+    }
+    long now = time.nanoTime();
+    Map<UUID, Long> ttls = sm.read(ShardState::sessionTtls);
+    lastHeard.keySet().retainAll(ttls.keySet());
+    for (Map.Entry<UUID, Long> e : ttls.entrySet()) {
+      UUID session = e.getKey();
+      // First sight (a new leader, a restart): the session's TTL starts now.
+      long heard = lastHeard.computeIfAbsent(session, id -> now);
+      if (now - heard >= TimeUnit.MILLISECONDS.toNanos(e.getValue()) && expiring.add(session)) {
+        LOG.debug("shard {}: session {} not heard from for its TTL; expiring it", shard, session);
+        propose(new ExpireSession(session)).whenComplete((r, t) -> expiring.remove(session));
+      }
+    }
+    for (WaiterView w : sm.read(ShardState::timedWaiters)) {
+      startWaitTimer(new WaitKey(w.session(), w.requestId()), w.name(), w.waitTimeoutMillis());
+    }
+  }
+
+  private void startWaitTimer(WaitKey key, String name, long timeoutMillis) {
+    waitTimers.computeIfAbsent(
+        key,
+        k ->
+            time.schedule(
+                Duration.ofMillis(timeoutMillis),
+                () -> {
+                  if (waitTimers.remove(k) != null) {
+                    propose(new Withdraw(k.session(), k.requestId(), name, WithdrawReason.TIMEOUT));
+                  }
+                }));
+  }
+
+  @Override
+  public void onApplied(Command command, Applied applied) {
+    for (Completion c : applied.completions()) {
+      WaitKey key = new WaitKey(c.session(), c.requestId());
+      TimeSource.Cancellable timer = waitTimers.remove(key);
+      if (timer != null) {
+        timer.cancel();
+      }
+      CompletableFuture<AcquireReply> call = waits.remove(key);
+      if (call != null) {
+        complete(call, acquireReply(c.status(), c.message(), c.token(), c.ticket()));
+      }
+    }
+    if (command instanceof ExpireSession || command instanceof CloseSession) {
+      lastHeard.remove(command.session());
+    }
+  }
+
+  @Override
+  public void onLeaderChanged() {
+    // Whoever leads next starts every session's TTL afresh; timers belong to the old term.
+    resetLeaderState();
+  }
+
+  @Override
+  public void onLeaderReady() {
+    resetLeaderState();
+    firstReady.complete(null);
+    executor.execute(this::sweep);
+  }
+
+  private void resetLeaderState() {
+    lastHeard.clear();
+    expiring.clear();
+    for (WaitKey key : waitTimers.keySet()) {
+      TimeSource.Cancellable timer = waitTimers.remove(key);
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+  }
+
+  // ---- Ratis plumbing ----
+
+  private boolean isReadyLeader() {
+    RaftServer s = server;
+    if (s == null) {
+      return false;
+    }
+    try {
+      DivisionInfo info = s.getDivision(groupId).getInfo();
+      return info.isLeader() && info.isLeaderReady();
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** Why this replica cannot serve a request now, if it cannot. */
+  private Optional<ShardOutcome> notServing() {
+    if (closed) {
+      return Optional.of(
+          new ShardOutcome(
+              shard, Status.UNAVAILABLE, "coordinator is shut down", Optional.empty()));
+    }
+    RaftServer s = server;
+    if (s == null) {
+      return Optional.of(
+          new ShardOutcome(shard, Status.UNAVAILABLE, "coordinator is starting", Optional.empty()));
+    }
+    try {
+      DivisionInfo info = s.getDivision(groupId).getInfo();
+      if (info.isLeader() && info.isLeaderReady()) {
+        return Optional.empty();
+      }
+      RaftPeerId leader = info.getLeaderId();
+      if (leader != null && !leader.equals(s.getId())) {
+        return Optional.of(
+            new ShardOutcome(
+                shard,
+                Status.NOT_LEADER,
+                "shard " + shard + " is led by " + leader,
+                Optional.of(leader.toString())));
+      }
+      return Optional.of(
+          new ShardOutcome(
+              shard,
+              Status.UNAVAILABLE,
+              "shard " + shard + " has no ready leader yet (election in progress); retry",
+              Optional.empty()));
+    } catch (java.io.IOException e) {
+      return Optional.of(
+          new ShardOutcome(
+              shard,
+              Status.UNAVAILABLE,
+              "shard " + shard + " is not hosted here: " + e.getMessage(),
+              Optional.empty()));
+    }
+  }
+
+  private @Nullable String lastLeaderHint;
+
+  private Optional<String> hint(Status status) {
+    String h = lastLeaderHint;
+    return status == Status.NOT_LEADER && h != null ? Optional.of(h) : Optional.empty();
+  }
+
+  private ShardOutcome outcome(Result r) {
+    return new ShardOutcome(shard, r.status(), r.message(), hint(r.status()));
+  }
+
+  private AcquireReply acquireReply(Status status, String message, long token, long ticket) {
+    return new AcquireReply(status, message, hint(status), token, ticket);
+  }
+
+  /** Proposes a command; failures of the proposal come back as a Result, never as an exception. */
+  private CompletableFuture<Result> propose(Command command) {
+    return submit(Message.valueOf(ByteString.copyFrom(command.encode())), null)
+        .thenApply(
+            reply ->
+                reply.status() == Status.OK && reply.message() != null
+                    ? LockStateMachine.decodeResult(reply.message())
+                    : Result.of(reply.status(), reply.text()));
+  }
+
+  /** A Ratis reply reduced to a status, a text and (when OK) the state machine's message. */
+  private record Reply(Status status, String text, @Nullable Message message) {}
+
+  private CompletableFuture<Reply> submit(
+      Message message, RaftClientRequest.@Nullable Type readType) {
+    RaftServer s = server;
+    if (closed || s == null) {
+      return CompletableFuture.completedFuture(
+          new Reply(
+              Status.UNAVAILABLE,
+              closed ? "coordinator is shut down" : "coordinator is starting",
+              null));
+    }
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(clientId)
+            .setServerId(s.getId())
+            .setGroupId(groupId)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(message)
+            .setType(readType != null ? readType : RaftClientRequest.writeRequestType())
+            .build();
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = s.submitClientRequestAsync(request);
+    } catch (java.io.IOException | RuntimeException e) {
+      return CompletableFuture.completedFuture(
+          new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + e.getMessage(), null));
+    }
+    return sent.handleAsync(
+        (reply, error) -> {
+          if (error != null) {
+            return new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + describe(error), null);
+          }
+          if (reply.isSuccess()) {
+            return new Reply(Status.OK, "", reply.getMessage());
+          }
+          NotLeaderException notLeader = reply.getNotLeaderException();
+          if (notLeader != null) {
+            if (notLeader.getSuggestedLeader() != null) {
+              lastLeaderHint = notLeader.getSuggestedLeader().getId().toString();
+              return new Reply(
+                  Status.NOT_LEADER,
+                  "shard " + shard + " is led by " + lastLeaderHint + "; retry there",
+                  null);
+            }
+            return new Reply(
+                Status.UNAVAILABLE, "shard " + shard + " has no leader right now; retry", null);
+          }
+          RaftException e = reply.getException();
+          return new Reply(
+              Status.UNAVAILABLE,
+              "shard " + shard + ": " + (e == null ? "request failed" : describe(e)),
+              null);
+        },
+        executor);
+  }
+
+  private static String describe(Throwable t) {
+    Throwable cause = t;
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
+
+  private void complete(CompletableFuture<AcquireReply> call, AcquireReply reply) {
+    executor.execute(() -> call.complete(reply));
+  }
+}

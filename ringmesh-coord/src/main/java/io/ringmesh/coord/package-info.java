@@ -1,0 +1,28 @@
+/**
+ * The lock service: leases on named locks, with fencing tokens and FIFO hand-off, kept by a
+ * coordinator on Apache Ratis.
+ *
+ * <ul>
+ *   <li>{@link io.ringmesh.coord.Coordinator}: the server. One Ratis server hosting the Raft group
+ *       of each lock shard it replicates; embedded (one coordinator, every shard local) by default.
+ *   <li>{@link io.ringmesh.coord.LockClient}: a session with a TTL, renewed by batched heartbeats,
+ *       through which {@code acquire}, {@code tryAcquire}, {@code acquireAsync} and {@code holder}
+ *       work.
+ *   <li>{@link io.ringmesh.coord.Lease}: a held lock; closing it releases the lock. It carries the
+ *       fencing token of its grant and tells {@link io.ringmesh.coord.Lease#onLost} listeners when
+ *       it is lost.
+ *   <li>{@link io.ringmesh.coord.FencedResource}: the check a protected resource makes, so that a
+ *       holder whose lease lapsed cannot write after a newer one.
+ *   <li>{@link io.ringmesh.coord.LockException}: the one failure type, with a code.
+ *   <li>{@link io.ringmesh.coord.TimeSource}: the injectable clock of TTLs, heartbeats, timeouts
+ *       and retries.
+ * </ul>
+ *
+ * <p>The state machine and its reasoning (sessions, leader-side expiry, tokens, deduplication) are
+ * described in {@code io.ringmesh.coord.internal.ShardState} and {@code
+ * docs/decisions/0004-lock-state-machine.md}.
+ */
+@NullMarked
+package io.ringmesh.coord;
+
+import org.jspecify.annotations.NullMarked;

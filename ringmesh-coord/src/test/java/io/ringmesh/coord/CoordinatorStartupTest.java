@@ -1,0 +1,128 @@
+package io.ringmesh.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starting a coordinator on existing data: settings it must keep, snapshots, damaged files. */
+class CoordinatorStartupTest {
+  @TempDir Path dataDir;
+  private final FakeTimeSource clock = new FakeTimeSource();
+
+  private Coordinator.Builder coordinator() {
+    return Coordinator.builder().dataDirectory(dataDir).timeSource(clock).shards(1);
+  }
+
+  private LockClient client(Coordinator c) {
+    return LockClient.builder().coordinator(c).timeSource(clock).build();
+  }
+
+  @Test
+  void aDifferentShardCountThanTheDataDirectoryWasCreatedWithIsRefused() throws IOException {
+    coordinator().start().close();
+    assertThatThrownBy(() -> coordinator().shards(8).start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("was created with 1 shards, but 8 were requested")
+        .hasMessageContaining("use a new data directory");
+    try (Coordinator sameAsCreated = Coordinator.builder().dataDirectory(dataDir).start()) {
+      assertThat(sameAsCreated.shards()).as("an unset count adopts the directory's").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void badPeerListsAreRefusedNamingTheEntry() {
+    assertThatThrownBy(() -> Coordinator.builder().peers("a=127.0.0.1:7000,b127.0.0.1:7001"))
+        .hasMessageContaining("peer 'b127.0.0.1:7001'")
+        .hasMessageContaining("id=host:port");
+    assertThatThrownBy(() -> Coordinator.builder().peers("a=h:70000"))
+        .hasMessageContaining("port '70000'");
+    assertThatThrownBy(() -> Coordinator.builder().peers("a=h:1").self("b").start())
+        .hasMessageContaining("self id 'b' is not in the peer list [a]");
+  }
+
+  @Test
+  void stateSurvivesARestartFromSnapshotPlusLog() throws IOException {
+    long token;
+    try (Coordinator c = coordinator().snapshotThreshold(10).start()) {
+      LockClient locks = client(c);
+      for (int i = 0; i < 30; i++) {
+        locks.acquire("churn", Duration.ofSeconds(5)).close();
+      }
+      token = locks.acquire("kept", Duration.ofSeconds(5)).fencingToken();
+      Await.until(() -> !snapshots().isEmpty(), () -> "an automatic snapshot");
+    }
+    try (Coordinator c = coordinator().start()) {
+      LockClient observer = client(c);
+      LockInfo kept = observer.holder("kept");
+      assertThat(kept.isHeld()).isTrue();
+      assertThat(kept.fencingToken()).isEqualTo(token);
+      try (Lease next = observer.acquire("churn", Duration.ofSeconds(5))) {
+        assertThat(next.fencingToken()).as("tokens continue after a restart").isGreaterThan(token);
+      }
+      observer.close();
+    }
+  }
+
+  @Test
+  void aCorruptSnapshotFailsTheStartNamingTheFile() throws IOException {
+    try (Coordinator c = coordinator().snapshotThreshold(5).start()) {
+      LockClient locks = client(c);
+      for (int i = 0; i < 10; i++) {
+        locks.acquire("churn", Duration.ofSeconds(5)).close();
+      }
+      Await.until(() -> !snapshots().isEmpty(), () -> "an automatic snapshot");
+    }
+    Path snapshot = snapshots().get(snapshots().size() - 1);
+    flipByte(snapshot, Files.size(snapshot) / 2);
+    assertThatThrownBy(() -> coordinator().start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(snapshot.getFileName().toString())
+        .hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void aCorruptLogFailsTheStartNamingTheFile() throws IOException {
+    try (Coordinator c = coordinator().start()) {
+      LockClient locks = client(c);
+      for (int i = 0; i < 10; i++) {
+        locks.acquire("churn-" + i, Duration.ofSeconds(5)).close();
+      }
+    }
+    Path segment = logSegments().get(0);
+    flipByte(segment, Files.size(segment) - 20);
+    assertThatThrownBy(() -> coordinator().start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(segment.getFileName().toString());
+  }
+
+  private List<Path> snapshots() {
+    return files(p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+"));
+  }
+
+  private List<Path> logSegments() {
+    return files(
+        p -> p.getFileName().toString().startsWith("log_") && !p.toString().contains("sm"));
+  }
+
+  private List<Path> files(java.util.function.Predicate<Path> which) {
+    try (Stream<Path> all = Files.walk(dataDir)) {
+      return all.filter(Files::isRegularFile).filter(which).sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void flipByte(Path file, long position) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[(int) position] ^= 0x5a;
+    Files.write(file, bytes);
+  }
+}
