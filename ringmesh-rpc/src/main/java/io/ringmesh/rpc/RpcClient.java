@@ -11,9 +11,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Calls services through typed proxies. One client keeps {@linkplain
- * Builder#connectionsPerEndpoint a few} multiplexed connections per endpoint, made on first use and
- * remade after failures with exponential backoff; calls are pipelined over them.
+ * Calls services through typed proxies. One client keeps {@linkplain Builder#connectionsPerEndpoint
+ * a few} multiplexed connections per endpoint, made on first use and remade after failures with
+ * exponential backoff; calls are pipelined over them.
  *
  * <pre>{@code
  * try (RpcClient client = RpcClient.builder().build()) {

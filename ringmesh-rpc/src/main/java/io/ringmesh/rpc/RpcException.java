@@ -102,8 +102,8 @@ public final class RpcException extends RuntimeException {
   }
 
   /**
-   * True if the server certainly did not run the handler: the request was never sent, or the
-   * server refused it before dispatch (shutting down, overloaded, expired, unknown method).
+   * True if the server certainly did not run the handler: the request was never sent, or the server
+   * refused it before dispatch (shutting down, overloaded, expired, unknown method).
    */
   public boolean notExecuted() {
     return notExecuted;

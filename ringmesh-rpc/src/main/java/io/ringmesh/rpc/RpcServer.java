@@ -76,8 +76,8 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /**
-   * Waits up to {@code timeout} for in-flight calls to finish and connections to close after
-   * {@link #shutdown()}.
+   * Waits up to {@code timeout} for in-flight calls to finish and connections to close after {@link
+   * #shutdown()}.
    *
    * @return true if the server terminated
    */
@@ -139,8 +139,8 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * Runs handlers on {@code executor} instead of a virtual thread per call. The server does not
-     * shut it down. If it rejects a task (a bounded queue is full), the call is refused with
-     * {@link Status#RESOURCE_EXHAUSTED}.
+     * shut it down. If it rejects a task (a bounded queue is full), the call is refused with {@link
+     * Status#RESOURCE_EXHAUSTED}.
      */
     public Builder executor(ExecutorService executor) {
       if (direct) {
@@ -205,8 +205,8 @@ public final class RpcServer implements AutoCloseable {
     }
 
     /**
-     * Closes a connection with no call in flight and no traffic for this long (after a GOAWAY);
-     * 5 minutes by default, zero for never.
+     * Closes a connection with no call in flight and no traffic for this long (after a GOAWAY); 5
+     * minutes by default, zero for never.
      */
     public Builder idleTimeout(Duration timeout) {
       if (timeout.isNegative()) {
@@ -219,7 +219,8 @@ public final class RpcServer implements AutoCloseable {
     /** How long {@link RpcServer#close()} lets in-flight calls finish; 10 s by default. */
     public Builder shutdownGracePeriod(Duration grace) {
       if (grace.isNegative()) {
-        throw new IllegalArgumentException("shutdownGracePeriod must not be negative, was " + grace);
+        throw new IllegalArgumentException(
+            "shutdownGracePeriod must not be negative, was " + grace);
       }
       this.shutdownGracePeriod = grace;
       return this;

@@ -19,8 +19,8 @@ public interface ServerCall extends RpcContext {
   List<X509Certificate> peerCertificates();
 
   /**
-   * Runs {@code listener} once with the call's final status (OK, or the status sent to the
-   * caller), on a transport thread: it must not block.
+   * Runs {@code listener} once with the call's final status (OK, or the status sent to the caller),
+   * on a transport thread: it must not block.
    */
   void onComplete(Consumer<Status> listener);
 }

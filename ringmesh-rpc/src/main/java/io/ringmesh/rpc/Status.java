@@ -57,8 +57,8 @@ public enum Status {
   }
 
   /**
-   * The status with this wire value, or {@link #INTERNAL} for a value this version does not know
-   * (a newer peer's code is still an error, never a success).
+   * The status with this wire value, or {@link #INTERNAL} for a value this version does not know (a
+   * newer peer's code is still an error, never a success).
    */
   public static Status fromWireValue(int value) {
     return value >= 0 && value < BY_WIRE_VALUE.length ? BY_WIRE_VALUE[value] : INTERNAL;

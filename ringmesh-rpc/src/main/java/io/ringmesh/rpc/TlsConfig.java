@@ -7,8 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * TLS for an {@link RpcServer} or {@link RpcClient}, from PEM files: a certificate chain and an
- * unencrypted PKCS#8 private key for the side that proves its identity, and trusted CA
- * certificates for the side that checks the other. Mutual TLS is a server that {@linkplain
+ * unencrypted PKCS#8 private key for the side that proves its identity, and trusted CA certificates
+ * for the side that checks the other. Mutual TLS is a server that {@linkplain
  * Builder#requireClientAuth() requires} client certificates plus clients that {@linkplain
  * Builder#keyCertChain present} one.
  *

@@ -20,8 +20,8 @@
  * or {@code void}. Arguments and results may be records, enums, primitives and their boxes, {@code
  * String}, {@code byte[]}, {@code UUID}, {@code Instant}, {@code Duration}, {@code BigDecimal},
  * {@code BigInteger}, and {@code List}/{@code Set}/{@code Map}/{@code Optional} of those; the codec
- * refuses anything else at registration, and can only ever decode the types the interfaces
- * declare. The wire protocol is described in {@code docs/protocol.md}.
+ * refuses anything else at registration, and can only ever decode the types the interfaces declare.
+ * The wire protocol is described in {@code docs/protocol.md}.
  */
 @NullMarked
 package io.ringmesh.rpc;

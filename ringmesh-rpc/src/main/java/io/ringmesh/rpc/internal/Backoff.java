@@ -6,8 +6,8 @@ import java.util.function.DoubleSupplier;
 /**
  * Exponential backoff with jitter for reconnecting: the first delay is {@code initial}, each
  * failure multiplies it by {@code multiplier} up to {@code max}, and every delay is spread
- * uniformly over +/- {@code jitter} of its value so that clients that lost a server together do
- * not reconnect together. A success resets it.
+ * uniformly over +/- {@code jitter} of its value so that clients that lost a server together do not
+ * reconnect together. A success resets it.
  *
  * <p>Not thread-safe: each connection slot owns one, under its own lock.
  */

@@ -59,7 +59,11 @@ final class ClientConnection extends FrameDecoder {
   private boolean pingOutstanding;
 
   ClientConnection(
-      EndpointPool.Slot slot, Endpoint endpoint, ClientSettings settings, Ticker ticker, int codecId) {
+      EndpointPool.Slot slot,
+      Endpoint endpoint,
+      ClientSettings settings,
+      Ticker ticker,
+      int codecId) {
     super(settings.maxFrameBytes());
     this.slot = slot;
     this.endpoint = endpoint;
@@ -144,7 +148,8 @@ final class ClientConnection extends FrameDecoder {
     in.skipBytes(2);
     int maxFrame = in.readInt();
     if (version < Frames.MIN_VERSION || version > Frames.MAX_VERSION) {
-      protocolError(ctx, "the server chose protocol version " + version + ", which we did not offer");
+      protocolError(
+          ctx, "the server chose protocol version " + version + ", which we did not offer");
       return false;
     }
     if (codec != codecId) {
@@ -249,7 +254,8 @@ final class ClientConnection extends FrameDecoder {
     if (streams.remove(call.streamId) != call) {
       return;
     }
-    call.fail(RpcException.of(Status.DEADLINE_EXCEEDED, deadlineMessage(call), null, false, false, null));
+    call.fail(
+        RpcException.of(Status.DEADLINE_EXCEEDED, deadlineMessage(call), null, false, false, null));
     sendCancel(call.streamId);
   }
 
@@ -285,14 +291,16 @@ final class ClientConnection extends FrameDecoder {
   }
 
   @Override
-  protected void onFrame(ChannelHandlerContext ctx, int type, int flags, int streamId, ByteBuf body) {
+  protected void onFrame(
+      ChannelHandlerContext ctx, int type, int flags, int streamId, ByteBuf body) {
     switch (type) {
       case Frames.RESPONSE -> onResponse(streamId, body);
       case Frames.ERROR -> onError(ctx, flags, streamId, body);
       case Frames.GOAWAY -> onGoAway(body);
       case Frames.PING -> {
         if (body.readableBytes() == 8) {
-          Objects.requireNonNull(outbound).send(Frames.ping(ctx.alloc(), Frames.PONG, body.readLong()));
+          Objects.requireNonNull(outbound)
+              .send(Frames.ping(ctx.alloc(), Frames.PONG, body.readLong()));
         }
       }
       case Frames.PONG -> pingOutstanding = false;
@@ -320,8 +328,12 @@ final class ClientConnection extends FrameDecoder {
       call.fail(
           RpcException.of(
               Status.INTERNAL,
-              "the response of " + call.method.fullName() + " from " + endpoint
-                  + " does not decode: " + e.getMessage(),
+              "the response of "
+                  + call.method.fullName()
+                  + " from "
+                  + endpoint
+                  + " does not decode: "
+                  + e.getMessage(),
               null,
               false,
               false,
@@ -393,7 +405,9 @@ final class ClientConnection extends FrameDecoder {
       call.fail(
           RpcException.of(
               Status.UNAVAILABLE,
-              "the server at " + endpoint + " is shutting down and did not run "
+              "the server at "
+                  + endpoint
+                  + " is shutting down and did not run "
                   + call.method.fullName(),
               null,
               false,
@@ -431,7 +445,8 @@ final class ClientConnection extends FrameDecoder {
   @Override
   protected void onProtocolError(ChannelHandlerContext ctx, String message) {
     ctx.writeAndFlush(
-        Frames.error(ctx.alloc(), 0, Status.INVALID_ARGUMENT, false, "protocol error: " + message, null));
+        Frames.error(
+            ctx.alloc(), 0, Status.INVALID_ARGUMENT, false, "protocol error: " + message, null));
     closeWith(
         new RpcException(
             Status.UNAVAILABLE, "protocol error from the server at " + endpoint + ": " + message));
@@ -485,7 +500,8 @@ final class ClientConnection extends FrameDecoder {
   /** The connection attempt failed before the channel became active. Any thread. */
   void connectFailed(Throwable cause) {
     Channel channel = Objects.requireNonNull(this.channel);
-    channel.eventLoop()
+    channel
+        .eventLoop()
         .execute(
             () -> {
               if (closeReason == null) {
@@ -543,7 +559,9 @@ final class ClientConnection extends FrameDecoder {
     for (PendingCall call : inFlight) {
       call.fail(
           RpcException.of(
-              reason.status() == Status.RESOURCE_EXHAUSTED ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE,
+              reason.status() == Status.RESOURCE_EXHAUSTED
+                  ? Status.RESOURCE_EXHAUSTED
+                  : Status.UNAVAILABLE,
               "connection to "
                   + endpoint
                   + " closed while "
@@ -558,15 +576,15 @@ final class ClientConnection extends FrameDecoder {
     RpcException notSent = reason;
     while (!waiting.isEmpty()) {
       PendingCall call = waiting.poll();
-      call.fail(
-          RpcException.of(
-              notSent.status(), notSent.getMessage(), null, true, true, null));
+      call.fail(RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null));
     }
     Objects.requireNonNull(outbound)
         .drainTo(
             msg -> {
               if (msg instanceof PendingCall call) {
-                call.fail(RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null));
+                call.fail(
+                    RpcException.of(
+                        notSent.status(), notSent.getMessage(), null, true, true, null));
               } else {
                 ReferenceCountUtil.release(msg);
               }

@@ -24,7 +24,8 @@ final class ClientProxy implements InvocationHandler {
   private final CallOptions options;
   private final Map<Method, RpcMethod> methods = new HashMap<>();
 
-  ClientProxy(NettyClient client, ServiceDescriptor service, Endpoint endpoint, CallOptions options) {
+  ClientProxy(
+      NettyClient client, ServiceDescriptor service, Endpoint endpoint, CallOptions options) {
     this.client = client;
     this.service = service;
     this.endpoint = endpoint;
@@ -84,7 +85,18 @@ final class ClientProxy implements InvocationHandler {
       };
     }
     if (method.isDefault()) {
-      return InvocationHandler.invokeDefault(proxy, method, args);
+      try {
+        return InvocationHandler.invokeDefault(proxy, method, args);
+      } catch (IllegalAccessException e) {
+        throw new UnsupportedOperationException(
+            "default method "
+                + method.getName()
+                + " of "
+                + service.iface().getName()
+                + " cannot run in the proxy: the interface is not public (make it public to use"
+                + " default methods)",
+            e);
+      }
     }
     throw new UnsupportedOperationException(
         method + " is not an RPC method of " + service.iface().getName());

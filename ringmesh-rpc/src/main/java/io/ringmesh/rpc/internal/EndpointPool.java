@@ -48,7 +48,8 @@ final class EndpointPool {
 
   /** A connection to send a call on, connecting if needed. */
   ClientConnection pick() {
-    Slot slot = slots.length == 1 ? slots[0] : slots[Math.floorMod(next.getAndIncrement(), slots.length)];
+    Slot slot =
+        slots.length == 1 ? slots[0] : slots[Math.floorMod(next.getAndIncrement(), slots.length)];
     ClientConnection c = slot.connection;
     if (c != null && c.isUsable()) {
       return c;
@@ -88,8 +89,7 @@ final class EndpointPool {
         return c;
       }
       if (closed) {
-        throw RpcException.of(
-            Status.UNAVAILABLE, "the client is closed", null, true, true, null);
+        throw RpcException.of(Status.UNAVAILABLE, "the client is closed", null, true, true, null);
       }
       long now = client.ticker().nanoTime();
       RpcException failure = lastFailure;
@@ -106,7 +106,8 @@ final class EndpointPool {
             null);
       }
       ClientConnection conn =
-          new ClientConnection(this, endpoint, client.settings(), client.ticker(), client.codecId());
+          new ClientConnection(
+              this, endpoint, client.settings(), client.ticker(), client.codecId());
       SslContext ssl = client.sslContext();
       Bootstrap b =
           client
@@ -123,7 +124,8 @@ final class EndpointPool {
                       }
                       long keepAlive = client.settings().keepAliveTime().toNanos();
                       if (keepAlive > 0) {
-                        p.addLast("idle", new IdleStateHandler(keepAlive, 0, 0, TimeUnit.NANOSECONDS));
+                        p.addLast(
+                            "idle", new IdleStateHandler(keepAlive, 0, 0, TimeUnit.NANOSECONDS));
                       }
                       p.addLast("rpc", conn);
                     }

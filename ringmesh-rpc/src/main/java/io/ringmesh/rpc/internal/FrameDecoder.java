@@ -63,8 +63,8 @@ public abstract class FrameDecoder extends ByteToMessageDecoder {
   }
 
   /**
-   * Reads the handshake from {@code in}; returns true once it is complete (frames follow), false
-   * to wait for more bytes. May call {@link #protocolError}.
+   * Reads the handshake from {@code in}; returns true once it is complete (frames follow), false to
+   * wait for more bytes. May call {@link #protocolError}.
    */
   protected abstract boolean decodeHandshake(ChannelHandlerContext ctx, ByteBuf in);
 

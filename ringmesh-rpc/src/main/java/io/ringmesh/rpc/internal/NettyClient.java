@@ -83,7 +83,8 @@ public final class NettyClient {
 
   /** A proxy of {@code iface} whose calls go to {@code endpoint}. */
   public <T> T proxy(Class<T> iface, Endpoint endpoint, CallOptions options) {
-    ServiceDescriptor service = services.computeIfAbsent(iface, i -> ServiceDescriptor.of(i, codec));
+    ServiceDescriptor service =
+        services.computeIfAbsent(iface, i -> ServiceDescriptor.of(i, codec));
     Object proxy =
         Proxy.newProxyInstance(
             iface.getClassLoader(),
@@ -267,6 +268,8 @@ public final class NettyClient {
     for (EndpointPool p : pools.values()) {
       p.close();
     }
-    group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    group
+        .shutdownGracefully(0, 0, TimeUnit.MILLISECONDS)
+        .awaitUninterruptibly(10, TimeUnit.SECONDS);
   }
 }

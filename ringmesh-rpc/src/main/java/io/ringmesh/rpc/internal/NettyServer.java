@@ -77,7 +77,7 @@ public final class NettyServer {
     TreeSet<String> names = new TreeSet<>();
     for (ServerSettings.Service s : settings.services()) {
       register(s);
-      names.add(s.iface().getName());
+      names.add(ServiceDescriptor.serviceName(s.iface()));
     }
     this.serviceNames = String.join(", ", names);
     this.sslContext = settings.tls() == null ? null : TlsContexts.server(settings.tls());
@@ -106,7 +106,7 @@ public final class NettyServer {
       if (clash != null) {
         throw new IllegalArgumentException(
             clash.method().fullName().equals(m.fullName())
-                ? "service " + iface.getName() + " is registered twice"
+                ? "service " + ServiceDescriptor.serviceName(iface) + " is registered twice"
                 : "methods "
                     + clash.method().fullName()
                     + " and "
@@ -289,8 +289,9 @@ public final class NettyServer {
         throw new IllegalStateException("awaitTermination() before shutdown()");
       }
     }
-    if (!connections.newCloseFuture().await(Math.max(0, deadline - System.nanoTime()),
-        TimeUnit.NANOSECONDS)) {
+    if (!connections
+        .newCloseFuture()
+        .await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
       return false;
     }
     releaseResources();

@@ -69,8 +69,7 @@ final class Outbound implements Runnable {
   /** Ends a read batch: flushes what it wrote. */
   void readComplete() {
     inRead = false;
-    drainQueued();
-    if (flushPending) {
+    if (drainQueued() | flushPending) {
       flushPending = false;
       channel.flush();
     }

@@ -23,8 +23,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The server side of one connection: handshake, request dispatch, cancellation, responses,
- * GOAWAY. One instance per channel.
+ * The server side of one connection: handshake, request dispatch, cancellation, responses, GOAWAY.
+ * One instance per channel.
  *
  * <p>Fields are confined to the event loop unless marked otherwise; {@link #respond} may be called
  * from any thread.
@@ -368,8 +368,7 @@ final class ServerConnection extends FrameDecoder {
   }
 
   @Override
-  protected void onOversizedFrame(
-      ChannelHandlerContext ctx, int type, int streamId, long length) {
+  protected void onOversizedFrame(ChannelHandlerContext ctx, int type, int streamId, long length) {
     String message =
         Frames.typeName(type)
             + " frame of "
@@ -391,7 +390,8 @@ final class ServerConnection extends FrameDecoder {
 
   private void fail(ChannelHandlerContext ctx, Status status, String message) {
     LOG.log(
-        System.Logger.Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + ": " + message);
+        System.Logger.Level.DEBUG,
+        () -> "closing " + ctx.channel().remoteAddress() + ": " + message);
     closing = true;
     cancelAll();
     ctx.writeAndFlush(Frames.error(ctx.alloc(), 0, status, false, message, null))

@@ -1,5 +1,6 @@
 package io.ringmesh.rpc.internal;
 
+import io.ringmesh.rpc.RpcService;
 import io.ringmesh.rpc.internal.codec.Codec;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -51,7 +52,11 @@ public record ServiceDescriptor(Class<?> iface, List<RpcMethod> methods) {
       }
       if (m.getTypeParameters().length > 0) {
         throw new IllegalArgumentException(
-            "method " + iface.getName() + "." + m.getName() + " is generic; declare concrete types");
+            "method "
+                + iface.getName()
+                + "."
+                + m.getName()
+                + " is generic; declare concrete types");
       }
       rpc.add(m);
     }
@@ -60,15 +65,33 @@ public record ServiceDescriptor(Class<?> iface, List<RpcMethod> methods) {
           "service interface " + iface.getName() + " declares no abstract methods to call");
     }
     rpc.sort(Comparator.comparing(Method::getName));
+    String serviceName = serviceName(iface);
     List<RpcMethod> methods = new ArrayList<>();
     for (Method m : rpc) {
       m.setAccessible(true);
-      String fullName = iface.getName() + "/" + m.getName();
+      String fullName = serviceName + "/" + m.getName();
       methods.add(
           new RpcMethod(
               RpcMethod.idOf(fullName), fullName, m, RpcMethod.kindOf(m), codec.forMethod(m)));
     }
     return new ServiceDescriptor(iface, List.copyOf(methods));
+  }
+
+  /** The name of the service on the wire: {@link RpcService#value()} or the binary name. */
+  public static String serviceName(Class<?> iface) {
+    RpcService named = iface.getAnnotation(RpcService.class);
+    if (named == null) {
+      return iface.getName();
+    }
+    if (named.value().isBlank() || named.value().indexOf('/') >= 0) {
+      throw new IllegalArgumentException(
+          "@RpcService(\""
+              + named.value()
+              + "\") on "
+              + iface.getName()
+              + " is not a valid service name: it must be non-blank and contain no '/'");
+    }
+    return named.value();
   }
 
   private static boolean isObjectMethod(Method m) {

@@ -14,9 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/**
- * The native epoll transport where it loads (Linux x86-64), NIO elsewhere. Stateless.
- */
+/** The native epoll transport where it loads (Linux x86-64), NIO elsewhere. Stateless. */
 public final class Transports {
   private Transports() {}
 

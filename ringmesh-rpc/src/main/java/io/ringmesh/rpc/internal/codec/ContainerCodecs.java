@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Codecs of List, Set, Map and Optional. A collection is {@code LEN [varint count] [element]*};
- * elements carry no tags, since their type is fixed by the schema. A declared count larger than
- * the bytes left is refused before anything is allocated (every element takes at least a byte).
- * Decoded collections are unmodifiable; sets and maps keep the sender's order. Null elements, keys
- * and values are refused when encoding.
+ * elements carry no tags, since their type is fixed by the schema. A declared count larger than the
+ * bytes left is refused before anything is allocated (every element takes at least a byte). Decoded
+ * collections are unmodifiable; sets and maps keep the sender's order. Null elements, keys and
+ * values are refused when encoding.
  */
 final class ContainerCodecs {
   private ContainerCodecs() {}

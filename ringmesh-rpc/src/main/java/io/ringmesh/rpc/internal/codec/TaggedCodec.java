@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * The tagged record codec (codec id 1, {@code tagged-v1}): a schema built from the method
  * signatures, and a compact tagged encoding that old and new versions of a record can read.
  *
- * <p>Thread-safe: schemas are built under a lock at registration; encoding and decoding share
- * only immutable codecs.
+ * <p>Thread-safe: schemas are built under a lock at registration; encoding and decoding share only
+ * immutable codecs.
  */
 public final class TaggedCodec implements Codec {
   /*
@@ -92,7 +92,10 @@ public final class TaggedCodec implements Codec {
     }
     if (returnType == CompletableFuture.class || returnType == CompletionStage.class) {
       throw new IllegalArgumentException(
-          "method " + where + " returns a raw " + ((Class<?>) returnType).getSimpleName()
+          "method "
+              + where
+              + " returns a raw "
+              + ((Class<?>) returnType).getSimpleName()
               + "; give its type argument, e.g. CompletableFuture<String>");
     }
     return returnType;

@@ -124,8 +124,7 @@ final class Wire {
       case FIXED64 -> skipBytes(in, 8, field);
       case FIXED32 -> skipBytes(in, 4, field);
       case LEN -> in.readerIndex(readLen(in, "unknown field " + field));
-      default ->
-          throw new CodecException("field " + field + " has unknown wire type " + wireType);
+      default -> throw new CodecException("field " + field + " has unknown wire type " + wireType);
     }
   }
 
