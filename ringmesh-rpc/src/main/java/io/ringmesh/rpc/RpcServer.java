@@ -60,6 +60,11 @@ public final class RpcServer implements AutoCloseable {
     return server.port();
   }
 
+  /** Connections open now (for tests and metrics). */
+  int openConnections() {
+    return server.openConnections();
+  }
+
   /** Stops accepting connections and calls (GOAWAY); in-flight calls go on. Idempotent. */
   public void shutdown() {
     server.shutdown();

@@ -109,8 +109,17 @@ public final class TestServices {
   }
 
   static final class GateImpl implements Gate {
+    GateImpl() {
+      this(1);
+    }
+
+    /** A gate that counts {@code calls} entries before {@link #entered} opens. */
+    GateImpl(int calls) {
+      entered = new CountDownLatch(calls);
+    }
+
     final CountDownLatch open = new CountDownLatch(1);
-    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch entered;
     final java.util.concurrent.atomic.AtomicInteger interrupted =
         new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger futuresCancelled =

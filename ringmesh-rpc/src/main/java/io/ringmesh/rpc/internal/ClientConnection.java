@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
@@ -457,6 +458,20 @@ final class ClientConnection extends FrameDecoder {
     if (evt instanceof IdleStateEvent) {
       keepAlive(ctx);
       return;
+    }
+    if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
+      Throwable cause = tls.cause();
+      closeWith(
+          RpcException.of(
+              Status.UNAVAILABLE,
+              "TLS handshake with "
+                  + endpoint
+                  + " failed: "
+                  + (cause == null ? "unknown reason" : cause.getMessage()),
+              null,
+              true,
+              true,
+              cause));
     }
     super.userEventTriggered(ctx, evt);
   }

@@ -195,6 +195,11 @@ public final class NettyServer {
     }
   }
 
+  /** Connections open now. */
+  public int openConnections() {
+    return connections.size();
+  }
+
   ServerSettings settings() {
     return settings;
   }

@@ -71,6 +71,18 @@ final class Outbound implements Runnable {
     inRead = false;
     if (drainQueued() | flushPending) {
       flushPending = false;
+      flush();
+    }
+  }
+
+  /*
+   * Never flush a channel that is not yet connected: a TLS handler would start its handshake on
+   * that flush and write the ClientHello into a socket that cannot carry it (it is lost, and the
+   * handshake times out). Calls made while connecting are held by the connection until its own
+   * handshake completes, which flushes them.
+   */
+  private void flush() {
+    if (channel.isActive()) {
       channel.flush();
     }
   }
@@ -80,7 +92,7 @@ final class Outbound implements Runnable {
     if (inRead) {
       flushPending = true;
     } else {
-      channel.flush();
+      flush();
     }
   }
 
@@ -91,7 +103,7 @@ final class Outbound implements Runnable {
       if (inRead) {
         flushPending = true;
       } else {
-        channel.flush();
+        flush();
       }
     }
   }

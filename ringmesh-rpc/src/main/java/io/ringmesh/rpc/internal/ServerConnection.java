@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -412,6 +413,15 @@ final class ServerConnection extends FrameDecoder {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // The client will send nothing more: answer what is in flight, then close.
+      super.userEventTriggered(ctx, evt);
+      if (!closing) {
+        draining = true;
+        closeIfDrained();
+      }
+      return;
+    }
     if (evt instanceof IdleStateEvent && calls.isEmpty()) {
       goAway("the connection was idle for " + server.settings().idleTimeout());
       return;
