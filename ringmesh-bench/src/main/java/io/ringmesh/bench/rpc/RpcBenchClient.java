@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * The closed-loop client: for each cell, N outstanding calls on one connection, each completion
  * immediately issuing the next, as in gRPC-java's {@code AsyncClient}. A warm-up, then a measured
  * interval whose latencies go to an HdrHistogram. Before the first cell, a longer warm-up at 64
- * outstanding calls lets both JVMs compile their hot paths (gRPC-java needs about 15 s on two cores
- * before it leaves its slow start). Prints one JSON object per cell. Usage: {@code RpcBenchClient
- * <stack> <port> <prewarm-ms> <warmup-ms> <measure-ms> <payload>x<outstanding>...}.
+ * outstanding calls, half at each payload size, lets both JVMs compile their hot paths (on two
+ * cores every stack needs 5 to 15 s before its throughput settles; gRPC-java the longest). Prints
+ * one JSON object per cell. Usage: {@code RpcBenchClient <stack> <port> <prewarm-ms> <warmup-ms>
+ * <measure-ms> <payload>x<outstanding>...}.
  */
 public final class RpcBenchClient {
   private RpcBenchClient() {}
@@ -34,7 +35,9 @@ public final class RpcBenchClient {
     Duration warmup = Duration.ofMillis(Long.parseLong(args[3]));
     Duration measure = Duration.ofMillis(Long.parseLong(args[4]));
     try (Caller caller = Caller.connect(stack, port)) {
-      new ClosedLoop(caller, 16, 64).run(prewarm, Duration.ofMillis(1));
+      // Both payload sizes, so that both JVMs compile the paths every cell takes.
+      new ClosedLoop(caller, 16, 64).run(prewarm.dividedBy(2), Duration.ofMillis(1));
+      new ClosedLoop(caller, 1024, 64).run(prewarm.dividedBy(2), Duration.ofMillis(1));
       for (int i = 5; i < args.length; i++) {
         String[] cell = args[i].split("x");
         int payload = Integer.parseInt(cell[0]);

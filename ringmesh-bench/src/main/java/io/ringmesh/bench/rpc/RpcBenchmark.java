@@ -51,7 +51,7 @@ public final class RpcBenchmark {
         }
       }
     }
-    long prewarmMs = quick ? 6_000 : 20_000;
+    long prewarmMs = quick ? 8_000 : 20_000;
     long warmupMs = quick ? 1_000 : 3_000;
     long measureMs = quick ? 1_500 : 10_000;
     for (Stack stack : stacks) {

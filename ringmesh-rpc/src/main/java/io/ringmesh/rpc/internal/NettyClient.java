@@ -167,7 +167,13 @@ public final class NettyClient {
     if (streamId < 0) {
       return call(method, endpoint, options, args); // that connection ran out; pick again
     }
-    ByteBuf frame = conn.alloc().buffer();
+    @Nullable Object[] arguments = args == null ? new Object[0] : args;
+    ByteBuf frame =
+        conn.alloc()
+            .buffer(
+                64
+                    + (metadata.isEmpty() ? 0 : 256)
+                    + method.codec().estimateArgumentsSize(arguments));
     try {
       int at =
           Frames.begin(
@@ -177,7 +183,7 @@ public final class NettyClient {
       if (!metadata.isEmpty()) {
         Frames.writeMetadata(frame, metadata);
       }
-      method.codec().encodeArguments(args == null ? new Object[0] : args, frame);
+      method.codec().encodeArguments(arguments, frame);
       Frames.end(frame, at);
     } catch (RuntimeException e) {
       frame.release();

@@ -280,7 +280,7 @@ final class ServerConnection extends FrameDecoder {
     ChannelHandlerContext c = java.util.Objects.requireNonNull(ctx);
     ByteBuf frame;
     if (failure == null) {
-      frame = c.alloc().buffer();
+      frame = c.alloc().buffer(32 + call.method.codec().estimateResultSize(value));
       try {
         int at = Frames.begin(frame, Frames.RESPONSE, 0, call.streamId);
         call.method.codec().encodeResult(value, frame);

@@ -22,6 +22,15 @@ public interface MethodCodec {
    */
   @Nullable Object[] decodeArguments(ByteBuf in);
 
+  /**
+   * A cheap estimate of the encoded size of {@code args}, to size the buffer once instead of
+   * growing (and copying) it; exact for byte arrays, close for ASCII strings.
+   */
+  int estimateArgumentsSize(@Nullable Object[] args);
+
+  /** A cheap estimate of the encoded size of {@code result}; see {@link #estimateArgumentsSize}. */
+  int estimateResultSize(@Nullable Object result);
+
   /** Writes the method's result ({@code null} for void). */
   void encodeResult(@Nullable Object result, ByteBuf out);
 

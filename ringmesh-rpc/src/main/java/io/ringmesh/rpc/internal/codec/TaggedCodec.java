@@ -199,6 +199,29 @@ public final class TaggedCodec implements Codec {
     }
 
     @Override
+    public int estimateArgumentsSize(@Nullable Object[] args) {
+      int size = 0;
+      for (Object a : args) {
+        size += estimate(a);
+      }
+      return size;
+    }
+
+    @Override
+    public int estimateResultSize(@Nullable Object value) {
+      return estimate(value);
+    }
+
+    private static int estimate(@Nullable Object value) {
+      return switch (value) {
+        case null -> 0;
+        case byte[] b -> b.length + 8;
+        case String s -> s.length() + 8;
+        default -> 32;
+      };
+    }
+
+    @Override
     public void encodeResult(@Nullable Object value, ByteBuf out) {
       if (result != null && value != null) {
         result.writeOne(0, value, out);
