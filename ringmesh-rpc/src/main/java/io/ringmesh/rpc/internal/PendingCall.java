@@ -62,8 +62,8 @@ final class PendingCall implements Runnable {
   /** Completes with a value; on the event loop. */
   void succeed(@Nullable Object value) {
     stopTimer();
+    notifyListeners(Status.OK); // first, so that the outcome is recorded before the caller resumes
     future.complete(value);
-    notifyListeners(Status.OK);
   }
 
   /** Completes with a failure; on the event loop or, before sending, the calling thread. */
@@ -74,8 +74,8 @@ final class PendingCall implements Runnable {
       frame = null;
       f.release();
     }
-    future.completeExceptionally(e);
     notifyListeners(e.status());
+    future.completeExceptionally(e);
   }
 
   private void stopTimer() {

@@ -331,8 +331,8 @@ final class ServerConnection extends FrameDecoder {
       call.response = null;
       if (calls.remove(call.streamId) == call) {
         server.release();
+        call.finishListeners(call.status); // before the caller can see the response
         c.write(frame, c.voidPromise());
-        call.finishListeners(call.status);
         closeIfDrained();
       } else {
         frame.release(); // cancelled, or the connection closed: nobody waits for it
