@@ -1,7 +1,7 @@
 package io.ringmesh.rpc;
 
+import io.ringmesh.rpc.internal.Checks;
 import io.ringmesh.rpc.internal.ClientSettings;
-import io.ringmesh.rpc.internal.Frames;
 import io.ringmesh.rpc.internal.NettyClient;
 import io.ringmesh.rpc.internal.Ticker;
 import java.time.Duration;
@@ -146,20 +146,13 @@ public final class RpcClient implements AutoCloseable {
 
     /** The largest response frame accepted; 4 MiB by default. */
     public Builder maxFrameBytes(int bytes) {
-      if (bytes < 1024 || bytes > Frames.MAX_FRAME_LIMIT) {
-        throw new IllegalArgumentException(
-            "maxFrameBytes " + bytes + " is outside 1024.." + Frames.MAX_FRAME_LIMIT);
-      }
-      this.maxFrameBytes = bytes;
+      this.maxFrameBytes = Checks.frameLimit(bytes);
       return this;
     }
 
     /** I/O threads; min(2, cores) by default. */
     public Builder ioThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("ioThreads must be at least 1, was " + threads);
-      }
-      this.ioThreads = threads;
+      this.ioThreads = Checks.ioThreads(threads);
       return this;
     }
 

@@ -1,6 +1,6 @@
 package io.ringmesh.rpc;
 
-import io.ringmesh.rpc.internal.Frames;
+import io.ringmesh.rpc.internal.Checks;
 import io.ringmesh.rpc.internal.NettyServer;
 import io.ringmesh.rpc.internal.ServerSettings;
 import io.ringmesh.rpc.internal.Ticker;
@@ -170,11 +170,7 @@ public final class RpcServer implements AutoCloseable {
 
     /** The largest frame accepted; 4 MiB by default. Larger requests are refused unread. */
     public Builder maxFrameBytes(int bytes) {
-      if (bytes < 1024 || bytes > Frames.MAX_FRAME_LIMIT) {
-        throw new IllegalArgumentException(
-            "maxFrameBytes " + bytes + " is outside 1024.." + Frames.MAX_FRAME_LIMIT);
-      }
-      this.maxFrameBytes = bytes;
+      this.maxFrameBytes = Checks.frameLimit(bytes);
       return this;
     }
 
@@ -233,10 +229,7 @@ public final class RpcServer implements AutoCloseable {
 
     /** I/O threads; the number of cores by default. */
     public Builder ioThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("ioThreads must be at least 1, was " + threads);
-      }
-      this.ioThreads = threads;
+      this.ioThreads = Checks.ioThreads(threads);
       return this;
     }
 

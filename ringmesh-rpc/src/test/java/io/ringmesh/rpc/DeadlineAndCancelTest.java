@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.rpc.TestServices.Gate;
 import io.ringmesh.rpc.TestServices.GateImpl;
+import io.ringmesh.rpc.testing.Background;
 import io.ringmesh.rpc.testing.Poll;
 import io.ringmesh.rpc.testing.Resources;
 import java.time.Duration;
@@ -78,22 +79,11 @@ class DeadlineAndCancelTest {
   @Test
   void aCallerInterruptedWhileBlockedCancelsTheCall() throws Exception {
     Gate g = client(server(false), Duration.ofSeconds(10));
-    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    Thread caller =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    g.pass("me");
-                    outcome.complete(null);
-                  } catch (Throwable t) {
-                    outcome.complete(t);
-                  }
-                });
+    Background caller = Background.run(() -> g.pass("me"));
     assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
-    caller.interrupt();
+    caller.thread().interrupt();
 
-    assertThat(outcome.get(10, TimeUnit.SECONDS))
+    assertThat(caller.failure().get(10, TimeUnit.SECONDS))
         .isInstanceOfSatisfying(
             RpcException.class,
             e -> {

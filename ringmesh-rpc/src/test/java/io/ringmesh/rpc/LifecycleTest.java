@@ -8,6 +8,7 @@ import io.ringmesh.rpc.TestServices.CalculatorImpl;
 import io.ringmesh.rpc.TestServices.Gate;
 import io.ringmesh.rpc.TestServices.GateImpl;
 import io.ringmesh.rpc.internal.Frames;
+import io.ringmesh.rpc.testing.Background;
 import io.ringmesh.rpc.testing.Resources;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -80,24 +81,14 @@ class LifecycleTest {
             Gate.class,
             Endpoint.of("127.0.0.1", server.port()),
             CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)));
-    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                g.pass("stuck");
-                outcome.complete(null);
-              } catch (Throwable t) {
-                outcome.complete(t);
-              }
-            });
+    Background stuck = Background.run(() -> g.pass("stuck"));
     assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
 
     server.close();
 
     assertThat(server.isTerminated()).isTrue();
     assertThat(gate.interrupted.get()).isEqualTo(1);
-    assertThat(outcome.get(10, TimeUnit.SECONDS))
+    assertThat(stuck.failure().get(10, TimeUnit.SECONDS))
         .isInstanceOfSatisfying(
             RpcException.class,
             e -> {

@@ -426,15 +426,7 @@ final class ClientConnection extends FrameDecoder {
 
   @Override
   protected void onOversizedFrame(ChannelHandlerContext ctx, int type, int streamId, long length) {
-    String message =
-        Frames.typeName(type)
-            + " frame of "
-            + length
-            + " bytes from "
-            + endpoint
-            + " exceeds this client's limit of "
-            + settings.maxFrameBytes()
-            + " bytes (maxFrameBytes)";
+    String message = oversizedMessage(type, length, "client") + " (from " + endpoint + ")";
     PendingCall call = type == Frames.RESPONSE ? streams.remove(streamId) : null;
     if (call != null) {
       call.fail(RpcException.of(Status.RESOURCE_EXHAUSTED, message, null, false, false, null));

@@ -78,6 +78,20 @@ public abstract class FrameDecoder extends ByteToMessageDecoder {
   protected abstract void onOversizedFrame(
       ChannelHandlerContext ctx, int type, int streamId, long length);
 
+  /**
+   * The message for an oversized frame, naming whose limit ({@code "server"}, {@code "client"}).
+   */
+  protected final String oversizedMessage(int type, long length, String side) {
+    return Frames.typeName(type)
+        + " frame of "
+        + length
+        + " bytes exceeds this "
+        + side
+        + "'s limit of "
+        + maxFrameBytes
+        + " bytes (maxFrameBytes)";
+  }
+
   /** A protocol violation: the subclass reports it to the peer and closes the connection. */
   protected abstract void onProtocolError(ChannelHandlerContext ctx, String message);
 

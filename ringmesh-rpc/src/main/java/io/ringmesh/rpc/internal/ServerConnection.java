@@ -370,13 +370,7 @@ final class ServerConnection extends FrameDecoder {
 
   @Override
   protected void onOversizedFrame(ChannelHandlerContext ctx, int type, int streamId, long length) {
-    String message =
-        Frames.typeName(type)
-            + " frame of "
-            + length
-            + " bytes exceeds this server's limit of "
-            + server.settings().maxFrameBytes()
-            + " bytes (maxFrameBytes)";
+    String message = oversizedMessage(type, length, "server");
     if (type == Frames.REQUEST && streamId > 0 && !calls.containsKey(streamId)) {
       refuse(streamId, Status.RESOURCE_EXHAUSTED, message + "; the request was skipped");
     } else {

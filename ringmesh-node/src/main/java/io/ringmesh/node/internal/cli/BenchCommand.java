@@ -140,11 +140,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       ProjectHome home = ProjectHome.locate();
-      Path jar = home.root().resolve("ringmesh-bench/target/ringmesh-bench.jar");
-      if (!Files.isRegularFile(jar)) {
-        throw new CommandFailedException(
-            "the benchmark jar " + jar + " is missing; bin/ringmesh builds it, so run through it");
-      }
+      Path jar = Jmh.benchJar(home);
       List<String> cmd =
           new ArrayList<>(
               List.of(
@@ -206,7 +202,8 @@ final class BenchCommand implements Runnable {
   static final class Jmh {
     private Jmh() {}
 
-    static JsonNode run(ProjectHome home, String name, List<String> jmhArgs) throws IOException {
+    /** The shaded jar of ringmesh-bench, or fails saying how to get it. */
+    static Path benchJar(ProjectHome home) {
       Path jar = home.root().resolve("ringmesh-bench/target/ringmesh-bench.jar");
       if (!Files.isRegularFile(jar)) {
         throw new CommandFailedException(
@@ -214,6 +211,11 @@ final class BenchCommand implements Runnable {
                 + jar
                 + " is missing; bin/ringmesh builds it, so run through bin/ringmesh");
       }
+      return jar;
+    }
+
+    static JsonNode run(ProjectHome home, String name, List<String> jmhArgs) throws IOException {
+      Path jar = benchJar(home);
       Path results = home.root().resolve("target/jmh-" + name + ".json");
       Path log = home.root().resolve("target/jmh-" + name + ".log");
       Files.createDirectories(results.getParent());
