@@ -27,8 +27,8 @@ public interface ClientCall {
   void putMetadata(String key, String value);
 
   /**
-   * Runs {@code listener} once with the call's final status, on a transport thread: it must not
-   * block.
+   * Runs {@code listener} once with the call's final status, on a transport thread, before the
+   * caller sees the result: it must not block.
    */
   void onComplete(Consumer<Status> listener);
 }

@@ -23,6 +23,69 @@ class ServerConnectionTest {
     String greet(String name, int times);
   }
 
+  /** A handler that reports its deadline as it sees it. */
+  public interface Clock {
+    long remainingNanos();
+  }
+
+  /** Deadlines are computed on the injected ticker: exact, with no real time passing. */
+  @Test
+  void theHandlersDeadlineIsTheRequestsTimeoutOnTheServersTicker() {
+    long[] now = {5_000_000_000L};
+    RpcMethod remaining = ServiceDescriptor.of(Clock.class, new TaggedCodec()).methods().get(0);
+    NettyServer clocked =
+        new NettyServer(
+            new ServerSettings(
+                "127.0.0.1",
+                0,
+                List.of(
+                    new ServerSettings.Service(
+                        Clock.class,
+                        (Clock)
+                            () -> {
+                              long before =
+                                  io.ringmesh.rpc.RpcContext.current().timeRemaining().toNanos();
+                              now[0] += 250_000_000L; // the handler takes 250 ms of ticker time
+                              return before * 1000
+                                  + io.ringmesh.rpc.RpcContext.current().timeRemaining().toMillis();
+                            })),
+                null,
+                true,
+                4096,
+                8,
+                100,
+                List.of(),
+                null,
+                Duration.ZERO,
+                Duration.ofSeconds(1),
+                1),
+            () -> now[0]);
+    EmbeddedChannel ch = new EmbeddedChannel(new ServerConnection(clocked));
+    try {
+      ch.writeInbound(
+          Unpooled.buffer().writeInt(Frames.MAGIC).writeByte(1).writeByte(1).writeShort(0));
+      ((ByteBuf) ch.readOutbound()).release();
+      ByteBuf req = Unpooled.buffer();
+      int at = Frames.begin(req, Frames.REQUEST, 0, 1);
+      req.writeInt(remaining.id()).writeLong(TimeUnit.SECONDS.toNanos(2));
+      Frames.end(req, at);
+      ch.writeInbound(req);
+
+      ByteBuf response = ch.readOutbound();
+      try {
+        response.skipBytes(4 + Frames.HEADER_BYTES);
+        // 2 s exactly at the start (in ns, times 1000), then 1,750 ms after the handler's 250 ms.
+        assertThat(remaining.codec().decodeResult(response))
+            .isEqualTo(TimeUnit.SECONDS.toNanos(2) * 1000 + 1_750L);
+      } finally {
+        response.release();
+      }
+    } finally {
+      ch.finishAndReleaseAll();
+      clocked.close();
+    }
+  }
+
   private NettyServer server;
   private EmbeddedChannel channel;
   private RpcMethod greet;
