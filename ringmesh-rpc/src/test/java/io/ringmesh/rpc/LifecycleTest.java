@@ -215,6 +215,21 @@ class LifecycleTest {
   }
 
   @Test
+  void callsAreSpreadOverThePoolsConnections() throws Exception {
+    RpcServer server =
+        resources.add(
+            RpcServer.builder().service(Calculator.class, new CalculatorImpl()).build().start());
+    RpcClient client = resources.add(RpcClient.builder().connectionsPerEndpoint(3).build());
+    Calculator calc = client.proxy(Calculator.class, Endpoint.of("127.0.0.1", server.port()));
+
+    for (int i = 0; i < 9; i++) {
+      assertThat(calc.add(i, 1)).isEqualTo(i + 1);
+    }
+
+    assertThat(server.openConnections()).isEqualTo(3);
+  }
+
+  @Test
   void anIdleConnectionIsClosedByTheServerAndTheNextCallReconnects() throws Exception {
     RpcServer server =
         resources.add(
