@@ -25,13 +25,13 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run benchmarks beside their peers (JMH; minutes, or seconds with --quick).",
-    subcommands = {BenchCommand.Ring.class})
+    subcommands = {BenchCommand.Ring.class, BenchCommand.Rpc.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "choose what to benchmark: 'ring'");
+    throw new ParameterException(spec.commandLine(), "choose what to benchmark: 'ring' or 'rpc'");
   }
 
   @Command(
@@ -125,11 +125,91 @@ final class BenchCommand implements Runnable {
     }
   }
 
+  @Command(
+      name = "rpc",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Ringmesh RPC (virtual-thread and direct modes) beside gRPC-java (default and direct"
+            + " executor) and a raw Netty echo: calls/s and p50/p99/p99.9 latency at 16 B and"
+            + " 1 KiB payloads with 1 and 64 calls outstanding on one connection. Server and"
+            + " client run in separate JVMs on loopback."
+      })
+  static final class Rpc implements Callable<Integer> {
+    @Option(
+        names = "--quick",
+        description = "A smoke run of about 1.5 minutes: short warm-ups and intervals.")
+    boolean quick;
+
+    @Option(names = "--json", description = "Print one JSON object per cell instead of tables.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ProjectHome home = ProjectHome.locate();
+      Path jar = Jmh.benchJar(home);
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  home.javaBinary().toString(),
+                  "-cp",
+                  jar.toString(),
+                  "io.ringmesh.bench.rpc.RpcBenchmark"));
+      if (quick) {
+        cmd.add("--quick");
+      }
+      Path log = home.root().resolve("target/bench-rpc.log");
+      Files.createDirectories(log.getParent());
+      ObjectMapper mapper = new ObjectMapper();
+      List<JsonNode> cells = new ArrayList<>();
+      System.err.println("bench rpc: 5 stacks x 4 cells (full log: " + log + ")");
+      int code;
+      try (PrintWriter out =
+          new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
+        code =
+            home.run(
+                cmd,
+                line -> {
+                  out.println(line);
+                  if (line.startsWith("{")) {
+                    try {
+                      JsonNode cell = mapper.readTree(line);
+                      cells.add(cell);
+                      System.err.printf(
+                          "  %-16s %5d B x %2d: %,10.0f calls/s  p99 %,9.1f us%n",
+                          cell.get("stack").asText(),
+                          cell.get("payload_bytes").asInt(),
+                          cell.get("outstanding").asInt(),
+                          cell.get("calls_per_s").asDouble(),
+                          cell.get("p99_us").asDouble());
+                    } catch (IOException e) {
+                      throw new CommandFailedException("unreadable result line: " + line);
+                    }
+                  } else if (line.startsWith("bench rpc:")) {
+                    System.err.println(line);
+                  }
+                });
+      }
+      if (code != 0 || cells.isEmpty()) {
+        throw new CommandFailedException(
+            "the RPC benchmark failed (exit code " + code + "); see " + log);
+      }
+      if (json) {
+        for (JsonNode c : cells) {
+          System.out.println(mapper.writeValueAsString(c));
+        }
+      } else {
+        System.out.println(RpcReport.render(cells));
+      }
+      return 0;
+    }
+  }
+
   /** Runs the JMH jar of ringmesh-bench in a forked JVM, streaming its progress. */
   static final class Jmh {
     private Jmh() {}
 
-    static JsonNode run(ProjectHome home, String name, List<String> jmhArgs) throws IOException {
+    /** The shaded jar of ringmesh-bench, or fails saying how to get it. */
+    static Path benchJar(ProjectHome home) {
       Path jar = home.root().resolve("ringmesh-bench/target/ringmesh-bench.jar");
       if (!Files.isRegularFile(jar)) {
         throw new CommandFailedException(
@@ -137,6 +217,11 @@ final class BenchCommand implements Runnable {
                 + jar
                 + " is missing; bin/ringmesh builds it, so run through bin/ringmesh");
       }
+      return jar;
+    }
+
+    static JsonNode run(ProjectHome home, String name, List<String> jmhArgs) throws IOException {
+      Path jar = benchJar(home);
       Path results = home.root().resolve("target/jmh-" + name + ".json");
       Path log = home.root().resolve("target/jmh-" + name + ".log");
       Files.createDirectories(results.getParent());

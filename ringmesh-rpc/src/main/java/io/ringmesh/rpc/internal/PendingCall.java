@@ -1,0 +1,101 @@
+package io.ringmesh.rpc.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.ringmesh.rpc.RpcException;
+import io.ringmesh.rpc.Status;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A client call from the moment its frame is built until its response, error, timeout or
+ * cancellation. Runs its own deadline timer ({@link #run}).
+ *
+ * <p>Built on the calling thread and then handed to the connection's event loop, which alone
+ * touches the mutable fields; {@link #cancelByCaller} may be called from any thread.
+ */
+final class PendingCall implements Runnable {
+  final ClientConnection connection;
+  final int streamId;
+  final RpcMethod method;
+  final CallFuture future;
+  final long deadlineNanos;
+  final long timeoutNanos;
+  private final @Nullable List<Consumer<Status>> listeners;
+
+  // Event loop only.
+  @Nullable ByteBuf frame;
+  @Nullable ScheduledFuture<?> timer;
+  boolean sent;
+
+  PendingCall(
+      ClientConnection connection,
+      int streamId,
+      RpcMethod method,
+      CallFuture future,
+      ByteBuf frame,
+      long deadlineNanos,
+      long timeoutNanos,
+      @Nullable List<Consumer<Status>> listeners) {
+    this.connection = connection;
+    this.streamId = streamId;
+    this.method = method;
+    this.future = future;
+    this.frame = frame;
+    this.deadlineNanos = deadlineNanos;
+    this.timeoutNanos = timeoutNanos;
+    this.listeners = listeners;
+  }
+
+  /** The deadline timer fired (on the event loop). */
+  @Override
+  public void run() {
+    timer = null;
+    connection.deadlineExceeded(this);
+  }
+
+  void cancelByCaller() {
+    connection.cancelByCaller(this);
+  }
+
+  /** Completes with a value; on the event loop. */
+  void succeed(@Nullable Object value) {
+    stopTimer();
+    notifyListeners(Status.OK); // first, so that the outcome is recorded before the caller resumes
+    future.complete(value);
+  }
+
+  /** Completes with a failure; on the event loop or, before sending, the calling thread. */
+  void fail(RpcException e) {
+    stopTimer();
+    ByteBuf f = frame;
+    if (f != null) {
+      frame = null;
+      f.release();
+    }
+    notifyListeners(e.status());
+    future.completeExceptionally(e);
+  }
+
+  private void stopTimer() {
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      timer = null;
+      t.cancel(false);
+    }
+  }
+
+  void notifyListeners(Status status) {
+    if (listeners != null) {
+      for (Consumer<Status> l : listeners) {
+        try {
+          l.accept(status);
+        } catch (RuntimeException e) {
+          ClientConnection.LOG.log(
+              System.Logger.Level.WARNING, "a completion listener of " + method + " failed", e);
+        }
+      }
+    }
+  }
+}
