@@ -10,10 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,13 +29,14 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run benchmarks beside their peers (JMH; minutes, or seconds with --quick).",
-    subcommands = {BenchCommand.Ring.class, BenchCommand.Rpc.class})
+    subcommands = {BenchCommand.Ring.class, BenchCommand.Rpc.class, BenchCommand.Lock.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "choose what to benchmark: 'ring' or 'rpc'");
+    throw new ParameterException(
+        spec.commandLine(), "choose what to benchmark: 'ring', 'rpc' or 'lock'");
   }
 
   @Command(
@@ -201,6 +206,176 @@ final class BenchCommand implements Runnable {
         System.out.println(RpcReport.render(cells));
       }
       return 0;
+    }
+  }
+
+  @Command(
+      name = "lock",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The lock service with fsync on: acquire+release pairs/s and pair latency with 1 and 32"
+            + " clients on distinct keys, and the hand-off latency from release to the next"
+            + " waiter's grant with 32 clients on one key. Server and clients run in separate"
+            + " JVMs on loopback, the server's data in a temporary directory."
+      })
+  static final class Lock implements Callable<Integer> {
+    @Option(
+        names = "--quick",
+        description = "A smoke run of about 30 seconds: short warm-ups and intervals.")
+    boolean quick;
+
+    @Option(
+        names = "--json",
+        description = "Print one JSON object per workload instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ProjectHome home = ProjectHome.locate();
+      Path jar = Jmh.benchJar(home);
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  home.javaBinary().toString(),
+                  "-cp",
+                  jar.toString(),
+                  "io.ringmesh.bench.lock.LockBenchmark"));
+      if (quick) {
+        cmd.add("--quick");
+      }
+      Path log = home.root().resolve("target/bench-lock.log");
+      Files.createDirectories(log.getParent());
+      ObjectMapper mapper = new ObjectMapper();
+      List<JsonNode> rows = new ArrayList<>();
+      System.err.println("bench lock: 3 workloads (full log: " + log + ")");
+      int code;
+      try (PrintWriter out =
+          new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
+        code =
+            home.run(
+                cmd,
+                line -> {
+                  out.println(line);
+                  if (line.startsWith("{")) {
+                    try {
+                      JsonNode row = mapper.readTree(line);
+                      rows.add(row);
+                      System.err.printf(
+                          "  %-20s %-11s x %2d: %,9.0f pairs/s  p99 %,10.1f us%n",
+                          row.get("system").asText(),
+                          row.get("workload").asText(),
+                          row.get("clients").asInt(),
+                          row.get("ops_per_s").asDouble(),
+                          row.get("p99_us").asDouble());
+                    } catch (IOException e) {
+                      throw new CommandFailedException("unreadable result line: " + line);
+                    }
+                  } else if (line.startsWith("bench lock:")) {
+                    System.err.println(line);
+                  }
+                });
+      }
+      if (code != 0 || rows.isEmpty()) {
+        throw new CommandFailedException(
+            "the lock benchmark failed (exit code " + code + "); see " + log);
+      }
+      if (json) {
+        for (JsonNode r : rows) {
+          System.out.println(mapper.writeValueAsString(r));
+        }
+      } else {
+        System.out.println(LockReport.render(rows));
+      }
+      return 0;
+    }
+  }
+
+  /** The lock benchmark's table and its check against the targets of issue #5. */
+  static final class LockReport {
+    private LockReport() {}
+
+    static String render(List<JsonNode> rows) {
+      StringBuilder out = new StringBuilder();
+      out.append("| system | workload | clients | pairs/s | p50 µs | p99 µs |\n");
+      out.append("|---|---|---:|---:|---:|---:|\n");
+      for (JsonNode r : rows) {
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %d | %,.0f | %,.1f | %,.1f |%n",
+                r.get("system").asText(),
+                r.get("workload").asText(),
+                r.get("clients").asInt(),
+                r.get("ops_per_s").asDouble(),
+                r.get("p50_us").asDouble(),
+                r.get("p99_us").asDouble()));
+      }
+      out.append(
+          "\nLatency: uncontended rows, one acquire+release pair; handoff rows, from the holder's"
+              + " release call to the next waiter's grant.\n");
+      for (JsonNode r : rows) {
+        if (r.get("system").asText().endsWith("in-process")) {
+          out.append("Note: ")
+              .append(r.get("system").asText())
+              .append(" runs the coordinator in the clients' JVM (in-process, not over RPC).\n");
+          break;
+        }
+      }
+      Set<String> systems = new LinkedHashSet<>();
+      rows.forEach(r -> systems.add(r.get("system").asText()));
+      for (String system : systems) {
+        out.append('\n').append(targets(rows, system));
+      }
+      return out.toString();
+    }
+
+    /** One line per target of the issue: met or missed, with the figure. */
+    static String targets(List<JsonNode> rows, String system) {
+      JsonNode distinct = find(rows, system, "uncontended", 32);
+      JsonNode handoff = find(rows, system, "handoff", 32);
+      StringBuilder out = new StringBuilder("Targets (issue #5), " + system + ":\n");
+      line(out, "32 clients, distinct keys >= 10,000 pairs/s", distinct, "ops_per_s", 10_000, true);
+      line(out, "hand-off p99 <= 2 ms, 32 clients on one key", handoff, "p99_us", 2_000, false);
+      line(
+          out,
+          "stretch: 32 clients, distinct keys >= 15,500 pairs/s",
+          distinct,
+          "ops_per_s",
+          15_500,
+          true);
+      line(out, "stretch: hand-off p99 <= 500 µs", handoff, "p99_us", 500, false);
+      return out.toString();
+    }
+
+    private static void line(
+        StringBuilder out,
+        String what,
+        @Nullable JsonNode row,
+        String field,
+        double bound,
+        boolean atLeast) {
+      if (row == null) {
+        out.append("  -      ").append(what).append(": not measured\n");
+        return;
+      }
+      double v = row.get(field).asDouble();
+      boolean met = atLeast ? v >= bound : v <= bound;
+      String unit = field.equals("ops_per_s") ? " pairs/s" : " µs";
+      out.append(
+          String.format(
+              Locale.ROOT, "  %s %s: %,.1f%s%n", met ? "MET   " : "MISSED", what, v, unit));
+    }
+
+    private static @Nullable JsonNode find(
+        List<JsonNode> rows, String system, String workload, int clients) {
+      for (JsonNode r : rows) {
+        if (r.get("system").asText().equals(system)
+            && r.get("workload").asText().equals(workload)
+            && r.get("clients").asInt() == clients) {
+          return r;
+        }
+      }
+      return null;
     }
   }
 
