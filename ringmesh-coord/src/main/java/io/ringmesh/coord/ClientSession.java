@@ -58,6 +58,9 @@ final class ClientSession {
   /** Guarded by this. */
   private long lastRequestId;
 
+  private final java.util.concurrent.atomic.AtomicInteger heartbeatsInFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Guarded by this. */
   private final TreeSet<Long> inFlight = new TreeSet<>();
 
@@ -111,6 +114,11 @@ final class ClientSession {
     return id;
   }
 
+  /** Heartbeats sent and not yet answered; tests on a fake clock wait for zero. */
+  int heartbeatsInFlight() {
+    return heartbeatsInFlight.get();
+  }
+
   boolean ended() {
     return ended.get();
   }
@@ -131,11 +139,13 @@ final class ClientSession {
       return;
     }
     long sent = client.time().nanoTime();
+    heartbeatsInFlight.incrementAndGet();
     client
         .service()
         .heartbeat(new HeartbeatRequest(id, shards))
         .whenComplete(
             (reply, error) -> {
+              heartbeatsInFlight.decrementAndGet();
               if (error != null || ended.get()) {
                 return;
               }

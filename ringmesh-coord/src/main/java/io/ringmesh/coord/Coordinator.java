@@ -6,6 +6,7 @@ import io.ringmesh.coord.internal.LocalCoordinatorService;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
 import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.ShardService;
+import io.ringmesh.rpc.RpcServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ public final class Coordinator implements AutoCloseable {
   private final ExecutorService executor;
   private final RaftServer server;
   private final String selfId;
+  private volatile @Nullable RpcServer rpcServer;
   private volatile boolean closed;
   private volatile TimeSource.@Nullable Cancellable sweepTimer;
 
@@ -117,6 +119,16 @@ public final class Coordinator implements AutoCloseable {
     return dataDirectory;
   }
 
+  /**
+   * The port lock clients reach this coordinator on over ringmesh-rpc ({@link
+   * LockClient.Builder#connect}), or -1 if it serves in-process clients only ({@link
+   * Builder#rpcPort} not set).
+   */
+  public int rpcPort() {
+    RpcServer s = rpcServer;
+    return s == null ? -1 : s.port();
+  }
+
   /** The service lock clients call; in-process here, over RPC between processes. */
   CoordinatorService service() {
     return service;
@@ -133,7 +145,14 @@ public final class Coordinator implements AutoCloseable {
     if (t != null) {
       t.cancel();
     }
+    RpcServer rpc = rpcServer;
+    if (rpc != null) {
+      rpc.shutdown(); // GOAWAY: no new calls; open waits end below, with UNAVAILABLE
+    }
     shards.forEach(ShardService::close);
+    if (rpc != null) {
+      rpc.close();
+    }
     try {
       server.close();
     } catch (IOException e) {
@@ -181,8 +200,34 @@ public final class Coordinator implements AutoCloseable {
     private Duration sessionCheckInterval = Duration.ofMillis(100);
     private long snapshotThreshold = 10_000;
     private Duration startTimeout = Duration.ofSeconds(60);
+    private int rpcPort = -1;
+    private String rpcBindAddress = "127.0.0.1";
 
     private Builder() {}
+
+    /**
+     * Serves lock clients over ringmesh-rpc on {@code port} (0 picks a free one; see {@link
+     * Coordinator#rpcPort()}). Not set, the coordinator serves only clients in its own process.
+     */
+    public Builder rpcPort(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("rpcPort must be in [0, 65535], was " + port);
+      }
+      this.rpcPort = port;
+      return this;
+    }
+
+    /**
+     * The address the RPC port binds to; default {@code 127.0.0.1}, so a coordinator is reachable
+     * from other hosts only when asked ({@code 0.0.0.0} for every interface).
+     */
+    public Builder rpcBindAddress(String address) {
+      if (address.isBlank()) {
+        throw new IllegalArgumentException("rpcBindAddress must not be blank");
+      }
+      this.rpcBindAddress = address;
+      return this;
+    }
 
     /** Where the Raft logs, snapshots and cluster metadata live; default {@code ./data}. */
     public Builder dataDirectory(Path dir) {
@@ -349,6 +394,9 @@ public final class Coordinator implements AutoCloseable {
         coordinator = new Coordinator(this, metadata, services, executor, server);
         coordinator.scheduleSweep();
         awaitLeaders(services, hosted);
+        if (rpcPort >= 0) {
+          coordinator.rpcServer = startRpc(coordinator.service);
+        }
         return coordinator;
       } catch (IOException | RuntimeException e) {
         if (coordinator != null) {
@@ -359,6 +407,33 @@ public final class Coordinator implements AutoCloseable {
           executor.shutdownNow();
         }
         throw e;
+      }
+    }
+
+    private RpcServer startRpc(CoordinatorService service) throws IOException {
+      try {
+        return RpcServer.builder()
+            .bindAddress(rpcBindAddress)
+            .port(rpcPort)
+            .service(CoordinatorService.class, service)
+            // Handlers only validate and hand off to Ratis or the in-memory session table; they
+            // never block, so they run on the I/O thread.
+            .directExecution()
+            .shutdownGracePeriod(Duration.ofSeconds(2))
+            .build()
+            .start();
+      } catch (IllegalStateException e) {
+        throw new IOException(
+            "coordinator "
+                + self
+                + " could not serve lock clients on "
+                + rpcBindAddress
+                + ":"
+                + rpcPort
+                + " ("
+                + e.getMessage()
+                + "); pick a free port with rpcPort(...)",
+            e);
       }
     }
 

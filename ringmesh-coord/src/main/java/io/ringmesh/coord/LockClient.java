@@ -5,8 +5,12 @@ import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.coord.internal.Status;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A client of the lock service: acquires leases on named locks through one session.
  *
  * <pre>{@code
- * try (LockClient locks = LockClient.builder().coordinator(coordinator).build();
+ * try (LockClient locks = LockClient.builder().connect("10.0.0.5:7400").build();
  *     Lease lease = locks.acquire("order-42", Duration.ofSeconds(5))) {
  *   store.accept(lease.fencingToken(), s -> s.put("order-42", "paid"));
  * }
@@ -43,6 +47,7 @@ public final class LockClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LockClient.class);
 
   private final Supplier<CoordinatorService> service;
+  private final @Nullable AutoCloseable transport;
   private final TimeSource time;
   private final Duration sessionTtl;
   private final Duration requestTimeout;
@@ -51,8 +56,10 @@ public final class LockClient implements AutoCloseable {
   private final AtomicReference<@Nullable ClientSession> session = new AtomicReference<>();
   private volatile boolean closed;
 
-  private LockClient(Builder b, Supplier<CoordinatorService> service) {
+  private LockClient(
+      Builder b, Supplier<CoordinatorService> service, @Nullable AutoCloseable transport) {
     this.service = service;
+    this.transport = transport;
     this.time = b.time;
     this.sessionTtl = b.sessionTtl;
     this.requestTimeout = b.requestTimeout;
@@ -141,7 +148,8 @@ public final class LockClient implements AutoCloseable {
 
   /**
    * Closes the session: its locks are released and its waits withdrawn on the coordinator, and its
-   * leases become invalid (which is not a loss: {@link Lease#onLost} listeners do not run).
+   * leases become invalid (which is not a loss: {@link Lease#onLost} listeners do not run). Then
+   * closes the connections {@link Builder#connect} made.
    */
   @Override
   public void close() {
@@ -153,6 +161,17 @@ public final class LockClient implements AutoCloseable {
       }
     } finally {
       listeners.shutdown();
+      closeTransport();
+    }
+  }
+
+  private void closeTransport() {
+    if (transport != null) {
+      try {
+        transport.close();
+      } catch (Exception e) {
+        LOG.warn("closing the connections to the coordinators failed", e);
+      }
     }
   }
 
@@ -205,6 +224,12 @@ public final class LockClient implements AutoCloseable {
     }
   }
 
+  /** Whether no heartbeat is awaiting its answer; tests on a fake clock wait for this. */
+  boolean heartbeatsSettled() {
+    ClientSession s = session.get();
+    return s == null || s.heartbeatsInFlight() == 0;
+  }
+
   void sessionEnded(ClientSession s) {
     session.compareAndSet(s, null);
   }
@@ -244,6 +269,8 @@ public final class LockClient implements AutoCloseable {
   /** Configures a {@link LockClient}. Not thread-safe. */
   public static final class Builder {
     private @Nullable Supplier<CoordinatorService> service;
+    private @Nullable List<Endpoint> endpoints;
+    private @Nullable RpcClient rpcClient;
     private TimeSource time = TimeSource.system();
     private Duration sessionTtl = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(10);
@@ -254,6 +281,37 @@ public final class LockClient implements AutoCloseable {
     /** The coordinator to talk to, in this process. */
     public Builder coordinator(Coordinator coordinator) {
       this.service = coordinator::service;
+      this.endpoints = null;
+      return this;
+    }
+
+    /**
+     * The coordinators to talk to over ringmesh-rpc, as {@code host:port[,host:port...]} (their
+     * {@link Coordinator.Builder#rpcPort RPC ports}). After a transport failure a call is retried
+     * on the next one.
+     *
+     * @throws IllegalArgumentException naming the entry that is not {@code host:port}
+     */
+    public Builder connect(String coordinators) {
+      return connect(RemoteCoordinatorService.parseEndpoints(coordinators));
+    }
+
+    /** {@link #connect(String)} with parsed endpoints. */
+    public Builder connect(List<Endpoint> coordinators) {
+      if (coordinators.isEmpty()) {
+        throw new IllegalArgumentException("connect(...) needs at least one coordinator endpoint");
+      }
+      this.endpoints = List.copyOf(coordinators);
+      this.service = null;
+      return this;
+    }
+
+    /**
+     * The RPC client {@link #connect} calls through, to share its connections with other services
+     * (the caller keeps ownership and closes it). Default: a client of the lock client's own.
+     */
+    public Builder rpcClient(RpcClient client) {
+      this.rpcClient = client;
       return this;
     }
 
@@ -303,12 +361,33 @@ public final class LockClient implements AutoCloseable {
      *     cannot be reached
      */
     public LockClient build() {
+      List<Endpoint> remote = endpoints;
+      if (remote != null) {
+        RpcClient rpc = rpcClient;
+        boolean owned = rpc == null;
+        if (rpc == null) {
+          rpc = RpcClient.builder().defaultDeadline(requestTimeout).build();
+        }
+        RemoteCoordinatorService r =
+            new RemoteCoordinatorService(rpc, owned, remote, requestTimeout);
+        return open(new LockClient(this, () -> r, r));
+      }
       Supplier<CoordinatorService> s = service;
       if (s == null) {
-        throw new IllegalStateException("coordinator(...) is required");
+        throw new IllegalStateException(
+            "no coordinator: call connect(\"host:port\") or coordinator(inProcessCoordinator)");
       }
-      LockClient client = new LockClient(this, s);
-      client.session();
+      return open(new LockClient(this, s, null));
+    }
+
+    private static LockClient open(LockClient client) {
+      try {
+        client.session();
+      } catch (RuntimeException e) {
+        client.listeners.shutdown();
+        client.closeTransport();
+        throw e;
+      }
       return client;
     }
   }

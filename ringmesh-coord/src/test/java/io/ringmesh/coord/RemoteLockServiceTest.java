@@ -1,0 +1,112 @@
+package io.ringmesh.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lock-service contract with every client call going over ringmesh-rpc to the coordinator's RPC
+ * port: the real client, the real server, loopback TCP between them.
+ */
+class RemoteLockServiceTest extends LockServiceContract {
+  @TempDir Path dataDir;
+  private final RpcClient rpc = RpcClient.builder().build();
+  private @Nullable Coordinator coordinator;
+  private @Nullable RemoteCoordinatorService remote;
+
+  private void startCoordinator() throws Exception {
+    Coordinator c =
+        Coordinator.builder()
+            .dataDirectory(dataDir)
+            .timeSource(clock)
+            .sessionCheckInterval(CHECK_INTERVAL)
+            .rpcPort(0)
+            .start();
+    coordinator = c;
+    remote =
+        new RemoteCoordinatorService(
+            rpc, false, List.of(Endpoint.of("127.0.0.1", c.rpcPort())), Duration.ofSeconds(5));
+  }
+
+  @Override
+  void startService() throws Exception {
+    startCoordinator();
+  }
+
+  @Override
+  CoordinatorService service() {
+    RemoteCoordinatorService r = remote;
+    if (r == null) {
+      throw new IllegalStateException("no coordinator is running");
+    }
+    return r;
+  }
+
+  @Override
+  void restartService() throws Exception {
+    Coordinator c = coordinator;
+    if (c != null) {
+      c.close();
+    }
+    startCoordinator();
+  }
+
+  @Override
+  void stopService() {
+    Coordinator c = coordinator;
+    if (c != null) {
+      c.close();
+    }
+    rpc.close();
+  }
+
+  @Test
+  void aClientBuiltWithConnectTalksToTheCoordinatorOverRpc() {
+    Coordinator c = coordinator;
+    assertThat(c).isNotNull();
+    try (LockClient a = LockClient.builder().connect("127.0.0.1:" + c.rpcPort()).build();
+        LockClient b = LockClient.builder().connect("127.0.0.1:" + c.rpcPort()).build();
+        Lease lease = a.acquire("over-the-wire", Duration.ofSeconds(5))) {
+      assertThat(b.tryAcquire("over-the-wire")).isEmpty();
+      LockInfo info = b.holder("over-the-wire");
+      assertThat(info.holder()).contains(a.sessionId());
+      assertThat(info.fencingToken()).isEqualTo(lease.fencingToken());
+    }
+  }
+
+  @Test
+  void aClientThatCannotReachAnyCoordinatorSaysWhichItTried() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    String where = "127.0.0.1:" + closedPort;
+    assertThatThrownBy(
+            () -> LockClient.builder().connect(where).requestTimeout(Duration.ofSeconds(2)).build())
+        .isInstanceOf(LockException.class)
+        .hasMessageContaining("UNAVAILABLE")
+        .hasMessageContaining(where)
+        .hasMessageContaining("check that a coordinator is running");
+  }
+
+  @Test
+  void aMalformedCoordinatorListNamesTheBadEntry() {
+    assertThatThrownBy(() -> LockClient.builder().connect("127.0.0.1:7400,nonsense"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'nonsense'");
+    assertThatThrownBy(() -> LockClient.builder().connect("127.0.0.1:7400,"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty entry");
+  }
+}
