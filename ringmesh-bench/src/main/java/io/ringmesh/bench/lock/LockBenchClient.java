@@ -63,8 +63,8 @@ public final class LockBenchClient {
     }
     exitWhenParentGoes();
 
-    TempDirectory data = null;
-    LockSystem.Server server = null;
+    @Nullable TempDirectory data = null;
+    LockSystem.@Nullable Server server = null;
     List<LockSystem.Client> clients = new ArrayList<>();
     try {
       if (address.equals("-")) {

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the lock benchmark: for each {@link LockSystem}, its server in one JVM (data in a fresh
@@ -53,9 +54,7 @@ public final class LockBenchmark {
         }
       }
     }
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(() -> CHILDREN.forEach(Process::destroyForcibly), "kill-bench-children"));
+    Runtime.getRuntime().addShutdownHook(new Thread(LockBenchmark::stopChildren, "stop-children"));
     long prewarmMs = quick ? 2_000 : 10_000;
     long warmupMs = quick ? 1_000 : 5_000;
     long measureMs = quick ? 2_000 : 15_000;
@@ -66,8 +65,8 @@ public final class LockBenchmark {
 
   private static void runSystem(LockSystem system, long prewarmMs, long warmupMs, long measureMs)
       throws IOException, InterruptedException {
-    Process server = null;
-    Process client = null;
+    @Nullable Process server = null;
+    @Nullable Process client = null;
     try {
       String address;
       if (system.inProcess()) {
@@ -89,7 +88,9 @@ public final class LockBenchmark {
               new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
         for (String r = results.readLine(); r != null; r = results.readLine()) {
           System.out.println(r);
-          System.out.flush();
+          if (System.out.checkError()) {
+            throw new IllegalStateException("standard output is closed; stopping the benchmark");
+          }
         }
       }
       if (client.waitFor() != 0) {
@@ -136,7 +137,7 @@ public final class LockBenchmark {
   }
 
   /** Closes the child's standard input (it then exits), and kills it if it has not in 30 s. */
-  private static void stop(Process p) throws InterruptedException {
+  private static void stop(@Nullable Process p) throws InterruptedException {
     if (p == null) {
       return;
     }
@@ -151,6 +152,25 @@ public final class LockBenchmark {
       p.waitFor(10, TimeUnit.SECONDS);
     }
     CHILDREN.remove(p);
+  }
+
+  /**
+   * On exit: asks the children still running to stop (their shutdown hooks delete their data
+   * directories), then kills those that did not within 5 s.
+   */
+  private static void stopChildren() {
+    CHILDREN.forEach(Process::destroy);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    for (Process p : CHILDREN) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+      }
+    }
   }
 
   private static Process start(Class<?> main, List<String> args) throws IOException {

@@ -8,10 +8,11 @@ final class LockSystems {
   private LockSystems() {}
 
   /** Every system, in report order. */
-  static final List<LockSystem> ALL = List.of(RingmeshLockSystem.IN_PROCESS);
+  static final List<LockSystem> ALL =
+      List.of(RingmeshLockSystem.OVER_RPC, RingmeshLockSystem.IN_PROCESS);
 
   /** What a run without {@code --systems} measures. */
-  static final List<LockSystem> DEFAULT = List.of(RingmeshLockSystem.IN_PROCESS);
+  static final List<LockSystem> DEFAULT = List.of(RingmeshLockSystem.OVER_RPC);
 
   static LockSystem parse(String id) {
     for (LockSystem s : ALL) {

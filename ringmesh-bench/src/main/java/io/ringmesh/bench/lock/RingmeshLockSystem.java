@@ -13,36 +13,54 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Ringmesh's lock service: the embedded coordinator (every shard a one-peer Raft group, its log
  * synced before an entry counts as written: the default) and one {@link LockClient} per client.
  *
- * <p>{@link #IN_PROCESS} runs the coordinator in the clients' JVM and calls it through {@code
- * LockClient.builder().coordinator(c)}, without RPC: it measures the lock service without the
- * network.
+ * <p>{@link #OVER_RPC} serves clients over ringmesh-rpc on a free loopback port, and each client
+ * connects with {@code LockClient.builder().connect(address)}: its own session and connection.
+ * {@link #IN_PROCESS} runs the coordinator in the clients' JVM and calls it through {@code
+ * LockClient.builder().coordinator(c)}: the lock service without the network, to see what RPC
+ * costs.
  */
 final class RingmeshLockSystem implements LockSystem {
+  /** The coordinator in its own JVM, clients over ringmesh-rpc: the figures of issue #5. */
+  static final RingmeshLockSystem OVER_RPC = new RingmeshLockSystem(false);
+
   /** The coordinator in the clients' JVM, called without RPC. */
-  static final RingmeshLockSystem IN_PROCESS = new RingmeshLockSystem();
+  static final RingmeshLockSystem IN_PROCESS = new RingmeshLockSystem(true);
 
   /** Coordinators started by {@link #IN_PROCESS}, by the address it gave them. */
   private static final Map<String, Coordinator> LOCAL = new ConcurrentHashMap<>();
 
   private static final AtomicInteger NEXT_LOCAL = new AtomicInteger();
 
-  private RingmeshLockSystem() {}
+  private final boolean inProcess;
+
+  private RingmeshLockSystem(boolean inProcess) {
+    this.inProcess = inProcess;
+  }
 
   @Override
   public String id() {
-    return "ringmesh-in-process";
+    return inProcess ? "ringmesh-in-process" : "ringmesh";
   }
 
   @Override
   public boolean inProcess() {
-    return true;
+    return inProcess;
   }
 
   @Override
   public Server start(Path dataDirectory) throws Exception {
-    Coordinator coordinator = Coordinator.builder().dataDirectory(dataDirectory).start();
-    String address = "in-process:" + NEXT_LOCAL.incrementAndGet();
-    LOCAL.put(address, coordinator);
+    Coordinator.Builder b = Coordinator.builder().dataDirectory(dataDirectory);
+    if (!inProcess) {
+      b.rpcPort(0);
+    }
+    Coordinator coordinator = b.start();
+    String address;
+    if (inProcess) {
+      address = "in-process:" + NEXT_LOCAL.incrementAndGet();
+      LOCAL.put(address, coordinator);
+    } else {
+      address = "127.0.0.1:" + coordinator.rpcPort();
+    }
     return new Server() {
       @Override
       public String address() {
@@ -59,6 +77,9 @@ final class RingmeshLockSystem implements LockSystem {
 
   @Override
   public Client connect(String address) {
+    if (!inProcess) {
+      return new RingmeshClient(LockClient.builder().connect(address).build());
+    }
     Coordinator coordinator = LOCAL.get(address);
     if (coordinator == null) {
       throw new IllegalArgumentException("no in-process coordinator at " + address);

@@ -229,6 +229,14 @@ final class BenchCommand implements Runnable {
         description = "Print one JSON object per workload instead of a table.")
     boolean json;
 
+    @Option(
+        names = "--systems",
+        paramLabel = "ID[,ID...]",
+        description =
+            "What to measure (default: ringmesh). ringmesh-in-process runs the coordinator in"
+                + " the clients' JVM without RPC, to show what the network costs.")
+    @Nullable String systems;
+
     @Override
     public Integer call() throws IOException {
       ProjectHome home = ProjectHome.locate();
@@ -242,6 +250,10 @@ final class BenchCommand implements Runnable {
                   "io.ringmesh.bench.lock.LockBenchmark"));
       if (quick) {
         cmd.add("--quick");
+      }
+      String only = systems;
+      if (only != null) {
+        cmd.addAll(List.of("--systems", only));
       }
       Path log = home.root().resolve("target/bench-lock.log");
       Files.createDirectories(log.getParent());
