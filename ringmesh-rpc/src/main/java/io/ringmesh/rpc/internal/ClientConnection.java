@@ -194,7 +194,7 @@ final class ClientConnection extends FrameDecoder {
     }
     if (s == CLOSED || call.streamId > goAwayLastStreamId) {
       RpcException reason = closeReason;
-      call.fail(
+      call.failUnsent(
           RpcException.of(
               Status.UNAVAILABLE,
               "connection to "
@@ -583,13 +583,14 @@ final class ClientConnection extends FrameDecoder {
     RpcException notSent = reason;
     while (!waiting.isEmpty()) {
       PendingCall call = waiting.poll();
-      call.fail(RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null));
+      call.failUnsent(
+          RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null));
     }
     Objects.requireNonNull(outbound)
         .drainTo(
             msg -> {
               if (msg instanceof PendingCall call) {
-                call.fail(
+                call.failUnsent(
                     RpcException.of(
                         notSent.status(), notSent.getMessage(), null, true, true, null));
               } else {

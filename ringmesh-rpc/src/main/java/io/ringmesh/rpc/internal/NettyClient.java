@@ -144,30 +144,68 @@ public final class NettyClient {
       }
       metadata = intercepted.metadataMap();
     }
+    @Nullable Object[] arguments = args == null ? new Object[0] : args;
+    dispatch(
+        future,
+        method,
+        endpoint,
+        metadata,
+        ticker.nanoTime() + timeoutNanos,
+        timeoutNanos,
+        arguments,
+        intercepted,
+        true);
+    return future;
+  }
+
+  /** Picks a connection, encodes the request and hands it to the connection's event loop. */
+  private void dispatch(
+      CallFuture future,
+      RpcMethod method,
+      Endpoint endpoint,
+      Map<String, String> metadata,
+      long deadline,
+      long timeoutNanos,
+      @Nullable Object[] arguments,
+      @Nullable ClientCallImpl intercepted,
+      boolean mayRetry) {
     if (closed) {
-      future.completeExceptionally(
+      RpcException e =
           RpcException.of(
               Status.UNAVAILABLE,
               "the client is closed; " + method.fullName() + " was not sent",
               null,
               true,
               true,
-              null));
-      return future;
+              null);
+      future.completeExceptionally(e);
+      notifyFailed(intercepted, e);
+      return;
     }
+    long remainingNanos = Math.max(1, deadline - ticker.nanoTime());
     ClientConnection conn;
     try {
       conn = pool(endpoint).pick();
     } catch (RpcException e) {
       future.completeExceptionally(e);
       notifyFailed(intercepted, e);
-      return future;
+      return;
     }
     int streamId = conn.allocateStreamId();
     if (streamId < 0) {
-      return call(method, endpoint, options, args); // that connection ran out; pick again
+      // that connection ran out of stream ids; pick again
+      dispatch(
+          future,
+          method,
+          endpoint,
+          metadata,
+          deadline,
+          timeoutNanos,
+          arguments,
+          intercepted,
+          mayRetry);
+      return;
     }
-    @Nullable Object[] arguments = args == null ? new Object[0] : args;
     ByteBuf frame =
         conn.alloc()
             .buffer(
@@ -179,7 +217,7 @@ public final class NettyClient {
           Frames.begin(
               frame, Frames.REQUEST, metadata.isEmpty() ? 0 : Frames.FLAG_METADATA, streamId);
       frame.writeInt(method.id());
-      frame.writeLong(timeoutNanos);
+      frame.writeLong(remainingNanos);
       if (!metadata.isEmpty()) {
         Frames.writeMetadata(frame, metadata);
       }
@@ -197,7 +235,7 @@ public final class NettyClient {
               e);
       future.completeExceptionally(failure);
       notifyFailed(intercepted, failure);
-      return future;
+      return;
     }
     int length = frame.readableBytes() - 4;
     if (length > conn.serverMaxFrameBytes()) {
@@ -219,7 +257,7 @@ public final class NettyClient {
               null);
       future.completeExceptionally(failure);
       notifyFailed(intercepted, failure);
-      return future;
+      return;
     }
     PendingCall pending =
         new PendingCall(
@@ -228,9 +266,26 @@ public final class NettyClient {
             method,
             future,
             frame,
-            ticker.nanoTime() + timeoutNanos,
+            deadline,
             timeoutNanos,
             intercepted == null ? null : intercepted.listeners());
+    if (mayRetry) {
+      // Transparent retry: a call that never reached the wire (its connection closed or got a
+      // GOAWAY between pick() and the write) is sent once more on another connection, as gRPC
+      // does, since the server cannot have seen it.
+      pending.redispatch =
+          () ->
+              dispatch(
+                  future,
+                  method,
+                  endpoint,
+                  metadata,
+                  deadline,
+                  timeoutNanos,
+                  arguments,
+                  intercepted,
+                  false);
+    }
     future.attach(pending);
     try {
       conn.send(pending);
@@ -244,7 +299,7 @@ public final class NettyClient {
               true,
               null));
     }
-    return future;
+    return;
   }
 
   private static void notifyFailed(@Nullable ClientCallImpl call, RpcException e) {

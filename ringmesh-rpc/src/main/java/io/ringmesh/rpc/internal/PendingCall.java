@@ -24,6 +24,9 @@ final class PendingCall implements Runnable {
   final long timeoutNanos;
   private final @Nullable List<Consumer<Status>> listeners;
 
+  /** Re-sends this call on another connection; set for a first attempt only. */
+  volatile @Nullable Runnable redispatch;
+
   // Event loop only.
   @Nullable ByteBuf frame;
   @Nullable ScheduledFuture<?> timer;
@@ -76,6 +79,26 @@ final class PendingCall implements Runnable {
     }
     notifyListeners(e.status());
     future.completeExceptionally(e);
+  }
+
+  /**
+   * Fails a call that never reached the wire because its connection closed or was told to go away,
+   * unless it may be re-sent: then it is, once, on another connection.
+   */
+  void failUnsent(RpcException e) {
+    Runnable again = redispatch;
+    if (again != null && !future.isDone()) {
+      redispatch = null;
+      stopTimer();
+      ByteBuf f = frame;
+      if (f != null) {
+        frame = null;
+        f.release();
+      }
+      again.run();
+      return;
+    }
+    fail(e);
   }
 
   private void stopTimer() {
