@@ -89,6 +89,15 @@ public final class LockBenchClient {
         run(new Workload("handoff", maxClients), clients, prewarm.dividedBy(2), Duration.ZERO);
       }
       for (Workload w : workloads) {
+        progress(
+            String.format(
+                Locale.ROOT,
+                "%s: %s, %d clients (%d ms warm-up, %d ms measured)",
+                system.id(),
+                w.kind(),
+                w.clients(),
+                warmup.toMillis(),
+                measure.toMillis()));
         Result r = run(w, clients, warmup, measure);
         String json = r.json(system, w);
         System.out.println(json);

@@ -55,7 +55,8 @@ public final class LockBenchmark {
       }
     }
     Runtime.getRuntime().addShutdownHook(new Thread(LockBenchmark::stopChildren, "stop-children"));
-    long prewarmMs = quick ? 2_000 : 10_000;
+    // Ratis and the lock service keep C2 busy for some 20 s on two cores; the pre-warm covers it.
+    long prewarmMs = quick ? 2_000 : 20_000;
     long warmupMs = quick ? 1_000 : 5_000;
     long measureMs = quick ? 2_000 : 15_000;
     for (LockSystem system : systems) {
