@@ -1,6 +1,7 @@
 package io.ringmesh.bench.lock;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,21 +32,38 @@ import org.jspecify.annotations.Nullable;
  * JSON object on standard output.
  *
  * <p>Usage: {@code LockBenchClient <system> <address> <prewarm-ms> <warmup-ms> <measure-ms>
- * <workload>:<clients>...}; the address {@code -} starts the server in this JVM (for {@link
- * LockSystem#inProcess()} systems).
+ * <workload>:<clients>...}; the address {@code start:<data-directory>} starts the server in this
+ * JVM (for {@link LockSystem#inProcess()} systems), and deletes the directory at the end.
  */
 public final class LockBenchClient {
   private LockBenchClient() {}
+
+  /** The address prefix that asks for the server in this JVM, with its data directory after it. */
+  static final String START_HERE = "start:";
 
   /** How long one acquire may wait; far above any hand-off, so that only a hang trips it. */
   static final Duration WAIT = Duration.ofSeconds(30);
 
   private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    int code;
+    try {
+      benchmark(args);
+      code = 0;
+    } catch (Throwable t) {
+      t.printStackTrace();
+      code = 1;
+    }
+    // Exit even when client libraries leave non-daemon threads behind, so that a failure ends the
+    // run instead of hanging it.
+    System.exit(code);
+  }
+
+  private static void benchmark(String[] args) throws Exception {
     if (args.length < 6) {
       System.err.println(
-          "usage: LockBenchClient <system> <address>|- <prewarm-ms> <warmup-ms> <measure-ms>"
+          "usage: LockBenchClient <system> <address>|start:<dir> <prewarm-ms> <warmup-ms> <measure-ms>"
               + " uncontended:<n>|handoff:<n>...");
       System.exit(2);
     }
@@ -67,8 +85,8 @@ public final class LockBenchClient {
     LockSystem.@Nullable Server server = null;
     List<LockSystem.Client> clients = new ArrayList<>();
     try {
-      if (address.equals("-")) {
-        data = TempDirectory.create("ringmesh-bench-lock-" + system.id() + "-");
+      if (address.startsWith(START_HERE)) {
+        data = TempDirectory.of(Path.of(address.substring(START_HERE.length())));
         server = system.start(data.path());
         address = server.address();
       }
@@ -121,7 +139,6 @@ public final class LockBenchClient {
         }
       }
     }
-    System.exit(0); // do not wait for client libraries' non-daemon threads
   }
 
   private static void progress(String message) {

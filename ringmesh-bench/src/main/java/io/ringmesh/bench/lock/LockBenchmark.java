@@ -68,15 +68,17 @@ public final class LockBenchmark {
       throws IOException, InterruptedException {
     @Nullable Process server = null;
     @Nullable Process client = null;
+    // Created here and deleted here too, after the server exits, even if it was killed.
+    TempDirectory data = TempDirectory.create("ringmesh-bench-lock-" + system.id() + "-");
     try {
       String address;
       if (system.inProcess()) {
         System.err.println(
             "bench lock: " + system.id() + " (server in the client JVM, not over RPC)");
-        address = "-";
+        address = LockBenchClient.START_HERE + data.path();
       } else {
         System.err.println("bench lock: " + system.id() + " (server and client JVMs)");
-        server = start(LockBenchServer.class, List.of(system.id()));
+        server = start(LockBenchServer.class, List.of(system.id(), data.path().toString()));
         address = awaitAddress(system, server);
       }
       List<String> clientArgs =
@@ -99,8 +101,12 @@ public final class LockBenchmark {
             "the " + system.id() + " client failed (exit " + client.exitValue() + ")");
       }
     } finally {
-      stop(client);
-      stop(server);
+      try {
+        stop(client);
+        stop(server);
+      } finally {
+        data.close();
+      }
     }
   }
 

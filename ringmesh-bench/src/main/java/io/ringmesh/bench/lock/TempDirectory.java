@@ -3,6 +3,7 @@ package io.ringmesh.bench.lock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,11 @@ final class TempDirectory implements AutoCloseable {
 
   static TempDirectory create(String prefix) throws IOException {
     return new TempDirectory(Files.createTempDirectory(prefix));
+  }
+
+  /** Takes charge of deleting {@code path}, which another process may delete too. */
+  static TempDirectory of(Path path) {
+    return new TempDirectory(path);
   }
 
   Path path() {
@@ -53,10 +59,15 @@ final class TempDirectory implements AutoCloseable {
     if (!deleted.compareAndSet(false, true)) {
       return;
     }
+    if (!Files.exists(path)) {
+      return;
+    }
     try (Stream<Path> files = Files.walk(path)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
+    } catch (NoSuchFileException deletedMeanwhile) {
+      // another process deleted it first
     } catch (IOException e) {
       throw new UncheckedIOException("deleting " + path, e);
     }
