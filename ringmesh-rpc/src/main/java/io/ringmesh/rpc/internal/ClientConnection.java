@@ -403,7 +403,7 @@ final class ClientConnection extends FrameDecoder {
     }
     for (PendingCall call : unseen) {
       streams.remove(call.streamId);
-      call.fail(
+      call.failUnsent(
           RpcException.of(
               Status.UNAVAILABLE,
               "the server at "
@@ -564,7 +564,7 @@ final class ClientConnection extends FrameDecoder {
     List<PendingCall> inFlight = new ArrayList<>(streams.values());
     streams.clear();
     for (PendingCall call : inFlight) {
-      call.fail(
+      RpcException failure =
           RpcException.of(
               reason.status() == Status.RESOURCE_EXHAUSTED
                   ? Status.RESOURCE_EXHAUSTED
@@ -578,7 +578,12 @@ final class ClientConnection extends FrameDecoder {
               null,
               false,
               call.streamId > goAwayLastStreamId,
-              null));
+              null);
+      if (call.streamId > goAwayLastStreamId) {
+        call.failUnsent(failure); // past the server's GOAWAY: it will never run this call
+      } else {
+        call.fail(failure);
+      }
     }
     RpcException notSent = reason;
     while (!waiting.isEmpty()) {

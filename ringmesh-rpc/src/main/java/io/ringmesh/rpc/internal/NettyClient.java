@@ -270,9 +270,9 @@ public final class NettyClient {
             timeoutNanos,
             intercepted == null ? null : intercepted.listeners());
     if (mayRetry) {
-      // Transparent retry: a call that never reached the wire (its connection closed or got a
-      // GOAWAY between pick() and the write) is sent once more on another connection, as gRPC
-      // does, since the server cannot have seen it.
+      // Transparent retry: a call the server never ran (its connection closed between pick() and
+      // the write, or it arrived after the server's GOAWAY, e.g. an idle close) is sent once more
+      // on another connection, as gRPC does.
       pending.redispatch =
           () ->
               dispatch(
