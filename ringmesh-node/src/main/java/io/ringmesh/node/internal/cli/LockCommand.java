@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Acquire, hold and release a lock, or show who holds one, on running coordinators.",
-    subcommands = {LockCommand.Acquire.class, LockCommand.Holder.class})
+    subcommands = {LockCommand.Acquire.class, LockCommand.Status.class})
 final class LockCommand {
 
   static final class Target {
@@ -44,7 +44,10 @@ final class LockCommand {
   @Command(
       name = "acquire",
       mixinStandardHelpOptions = true,
-      description = "Acquire NAME (waiting in FIFO order), hold it, then release it.")
+      description = {
+        "Acquire NAME (waiting in FIFO order), hold it, then release it.",
+        "Exit codes: 0 done, 1 failure, 2 usage, 3 the wait timed out."
+      })
   static final class Acquire implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The lock name.")
     String name = "";
@@ -63,41 +66,68 @@ final class LockCommand {
         converter = DurationConverter.class)
     Duration hold = Duration.ZERO;
 
+    @Option(
+        names = "--json",
+        description = "Print one JSON object: name, token, acquired_at and released_at (epoch µs).")
+    boolean json;
+
     @picocli.CommandLine.Mixin Target target = new Target();
 
     @Override
     public Integer call() throws InterruptedException {
       try (LockClient locks = target.connect()) {
         long asked = System.nanoTime();
+        long token;
+        long acquiredAt;
         try (Lease lease = locks.acquire(name, wait)) {
-          System.out.printf(
-              "acquired '%s' after %d ms: fencing token %d, session %s%n",
-              name,
-              Duration.ofNanos(System.nanoTime() - asked).toMillis(),
-              lease.fencingToken(),
-              lease.session());
-          lease.onLost(e -> System.out.println("LOST '" + name + "': " + e.getMessage()));
+          acquiredAt = epochMicros();
+          token = lease.fencingToken();
+          if (!json) {
+            System.out.printf(
+                "acquired '%s' after %d ms: fencing token %d, session %s%n",
+                name,
+                Duration.ofNanos(System.nanoTime() - asked).toMillis(),
+                token,
+                lease.session());
+          }
+          lease.onLost(e -> System.err.println("LOST '" + name + "': " + e.getMessage()));
           if (!hold.isZero()) {
-            System.out.printf("holding for %s ...%n", hold);
-            System.out.flush();
+            if (!json) {
+              System.out.printf("holding for %s ...%n", hold);
+              System.out.flush();
+            }
             Thread.sleep(hold.toMillis());
           }
         }
-        System.out.printf("released '%s'%n", name);
+        long releasedAt = epochMicros();
+        if (json) {
+          System.out.printf(
+              "{\"name\":%s,\"token\":%d,\"acquired_at\":%d,\"released_at\":%d}%n",
+              quote(name), token, acquiredAt, releasedAt);
+        } else {
+          System.out.printf("released '%s'%n", name);
+        }
         return 0;
       } catch (LockException e) {
-        throw new CommandFailedException("could not acquire '" + name + "': " + e.getMessage());
+        throw new CommandFailedException(
+            "could not acquire '" + name + "': " + e.getMessage(),
+            e.code() == LockException.Code.DEADLINE_EXCEEDED ? 3 : 1);
       }
     }
   }
 
   @Command(
-      name = "holder",
+      name = "status",
       mixinStandardHelpOptions = true,
       description = "Show who holds NAME, its fencing token and how many wait (linearizable).")
-  static final class Holder implements Callable<Integer> {
+  static final class Status implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The lock name.")
     String name = "";
+
+    @Option(
+        names = "--json",
+        description = "Print one JSON object: name, held, holder, token, waiters.")
+    boolean json;
 
     @picocli.CommandLine.Mixin Target target = new Target();
 
@@ -105,7 +135,15 @@ final class LockCommand {
     public Integer call() {
       try (LockClient locks = target.connect()) {
         LockInfo info = locks.holder(name);
-        if (info.isHeld()) {
+        if (json) {
+          System.out.printf(
+              "{\"name\":%s,\"held\":%b,\"holder\":%s,\"token\":%d,\"waiters\":%d}%n",
+              quote(name),
+              info.isHeld(),
+              info.holder().map(u -> quote(u.toString())).orElse("null"),
+              info.fencingToken(),
+              info.waiters());
+        } else if (info.isHeld()) {
           System.out.printf(
               "'%s' is held by session %s with fencing token %d; %d waiting%n",
               name, info.holder().orElseThrow(), info.fencingToken(), info.waiters());
@@ -116,6 +154,19 @@ final class LockCommand {
       } catch (LockException e) {
         throw new CommandFailedException("could not read '" + name + "': " + e.getMessage());
       }
+    }
+  }
+
+  private static long epochMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+  }
+
+  private static String quote(String s) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

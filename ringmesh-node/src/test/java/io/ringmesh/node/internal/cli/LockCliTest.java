@@ -17,7 +17,7 @@ class LockCliTest {
   void acquireHoldsAndReleasesAndHolderReadsTheLock() throws Exception {
     try (Coordinator c = Coordinator.builder().dataDirectory(dir).rpcPort(0).start()) {
       String at = "127.0.0.1:" + c.rpcPort();
-      Run free = CliTest.run("lock", "holder", "orders", "--coordinators", at);
+      Run free = CliTest.run("lock", "status", "orders", "--coordinators", at);
       assertThat(free.exitCode()).as(free.err()).isZero();
       assertThat(free.out()).contains("'orders' is free; 0 waiting");
 
@@ -26,8 +26,36 @@ class LockCliTest {
       assertThat(acquired.out())
           .containsPattern("acquired 'orders' after \\d+ ms: fencing token [1-9]\\d*, session ")
           .contains("released 'orders'");
-      assertThat(CliTest.run("lock", "holder", "orders", "--coordinators", at).out())
+      assertThat(CliTest.run("lock", "status", "orders", "--coordinators", at).out())
           .contains("'orders' is free");
+
+      Run json = CliTest.run("lock", "acquire", "orders", "--json", "--coordinators", at);
+      assertThat(json.exitCode()).as(json.err()).isZero();
+      assertThat(json.out())
+          .containsPattern(
+              "\\{\"name\":\"orders\",\"token\":\\d+,\"acquired_at\":\\d+,"
+                  + "\"released_at\":\\d+}");
+    }
+  }
+
+  @Test
+  void aWaitThatTimesOutExitsThree() throws Exception {
+    try (Coordinator c = Coordinator.builder().dataDirectory(dir).rpcPort(0).start();
+        io.ringmesh.coord.LockClient other =
+            io.ringmesh.coord.LockClient.builder().coordinator(c).build();
+        io.ringmesh.coord.Lease held = other.acquire("busy", java.time.Duration.ofSeconds(5))) {
+      Run r =
+          CliTest.run(
+              "lock",
+              "acquire",
+              "busy",
+              "--wait",
+              "300ms",
+              "--coordinators",
+              "127.0.0.1:" + c.rpcPort());
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(3);
+      assertThat(r.err()).contains("DEADLINE_EXCEEDED").contains("'busy'");
+      assertThat(held.isValid()).isTrue();
     }
   }
 
@@ -37,7 +65,7 @@ class LockCliTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Run r = CliTest.run("lock", "holder", "x", "--coordinators", "127.0.0.1:" + port);
+    Run r = CliTest.run("lock", "status", "x", "--coordinators", "127.0.0.1:" + port);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err())
         .contains("127.0.0.1:" + port)
@@ -50,7 +78,7 @@ class LockCliTest {
     assertThat(duration.exitCode()).isEqualTo(2);
     assertThat(duration.err()).contains("'5 seconds' is not a duration");
 
-    Run list = CliTest.run("lock", "holder", "x", "--coordinators", "127.0.0.1:7400,nonsense");
+    Run list = CliTest.run("lock", "status", "x", "--coordinators", "127.0.0.1:7400,nonsense");
     assertThat(list.exitCode()).isEqualTo(2);
     assertThat(list.err()).contains("'nonsense'");
 
