@@ -52,9 +52,9 @@ import org.slf4j.LoggerFactory;
  * local Ratis server, holds the open calls of queued acquires until the state machine decides them,
  * and, while this replica leads, tracks heartbeats and proposes session expiries and wait timeouts.
  *
- * <p>Thread-safe. Callbacks from the state machine arrive on Ratis' apply thread and only hand work
- * to {@code executor}; callers' futures are always completed on {@code executor}, never on a Ratis
- * thread.
+ * <p>Thread-safe. Callbacks from the state machine and Ratis' replies arrive on Ratis threads; the
+ * code run there only decodes and updates maps, and hands the rest to {@code executor}: callers'
+ * futures are always completed on {@code executor} (with one hop), never on a Ratis thread.
  */
 public final class ShardService implements LockStateMachine.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardService.class);
@@ -144,12 +144,12 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** Proposes OpenSession. */
   public CompletableFuture<ShardOutcome> openSession(UUID session, long ttlMillis) {
-    return propose(new OpenSession(session, ttlMillis)).thenApply(this::outcome);
+    return propose(new OpenSession(session, ttlMillis)).thenApplyAsync(this::outcome, executor);
   }
 
   /** Proposes CloseSession. */
   public CompletableFuture<ShardOutcome> closeSession(UUID session) {
-    return propose(new CloseSession(session)).thenApply(this::outcome);
+    return propose(new CloseSession(session)).thenApplyAsync(this::outcome, executor);
   }
 
   /** Renews a session in memory; answers at once. */
@@ -223,14 +223,15 @@ public final class ShardService implements LockStateMachine.Listener {
     return propose(
             new Release(
                 r.session(), r.requestId(), r.oldestPendingId(), r.name(), r.fencingToken()))
-        .thenApply(
-            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
+        .thenApplyAsync(
+            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())),
+            executor);
   }
 
   /** A linearizable read of the lock {@code name}, through Ratis' ReadIndex. */
   public CompletableFuture<LockInfoReply> describe(String name) {
     return submit(LockStateMachine.queryFor(name), RaftClientRequest.readRequestType())
-        .thenApply(
+        .thenApplyAsync(
             reply -> {
               if (reply.status() != Status.OK || reply.message() == null) {
                 return new LockInfoReply(
@@ -251,7 +252,8 @@ public final class ShardService implements LockStateMachine.Listener {
                   Optional.ofNullable(v.holder()),
                   v.token(),
                   v.waiters());
-            });
+            },
+            executor);
   }
 
   // ---- leader duties ----
@@ -461,7 +463,10 @@ public final class ShardService implements LockStateMachine.Listener {
       return CompletableFuture.completedFuture(
           new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + e.getMessage(), null));
     }
-    return sent.handleAsync(
+    // Runs on the Ratis thread that completed the reply (the state machine updater for writes):
+    // this and the continuations inside this class only decode and update maps, and every future
+    // a caller sees is completed on the executor, with one hop.
+    return sent.handle(
         (reply, error) -> {
           if (error != null) {
             return new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + describe(error), null);
@@ -486,8 +491,7 @@ public final class ShardService implements LockStateMachine.Listener {
               Status.UNAVAILABLE,
               "shard " + shard + ": " + (e == null ? "request failed" : describe(e)),
               null);
-        },
-        executor);
+        });
   }
 
   private static String describe(Throwable t) {
