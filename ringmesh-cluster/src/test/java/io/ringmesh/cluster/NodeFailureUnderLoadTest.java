@@ -94,6 +94,9 @@ class NodeFailureUnderLoadTest {
           t.join(TimeUnit.SECONDS.toMillis(10));
         }
       }
+      System.out.printf(
+          "%d calls; %d plain calls failed on the dying node%n",
+          calls.get(), failedPlainCalls.size());
       assertThat(problems).isEmpty();
       // Plain calls to the dead node fail only while it dies: those in flight, or sent on a
       // connection not yet seen to be reset. Afterwards the refused connection or the ejection

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.RpcService;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,11 @@ class ReadmeExampleTest {
               ServiceInstance.of("node-b", Endpoint.of("127.0.0.1", servers.get("node-b").port())),
               ServiceInstance.of(
                   "node-c", Endpoint.of("127.0.0.1", servers.get("node-c").port()))));
-      try (ClusterClient cluster = ClusterClient.builder().discovery(discovery).build()) {
+      try (ClusterClient cluster =
+          ClusterClient.builder()
+              .discovery(discovery)
+              .defaultDeadline(Duration.ofSeconds(5))
+              .build()) {
         Profiles profiles = cluster.proxy(Profiles.class);
         String owner = profiles.get("ada").servedBy(); // the same node every time
         servers.get(owner).shutdownNow(); // that node dies...
