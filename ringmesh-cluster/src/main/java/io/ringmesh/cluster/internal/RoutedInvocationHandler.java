@@ -8,9 +8,9 @@ import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -165,14 +165,10 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       Object target = target(node, deadline, m, last, i);
       node.begin();
       try {
-        Object result = m.method().invoke(target, args);
+        Object result = invokeOn(target, m, args);
         node.health().onSuccess();
         return result;
-      } catch (InvocationTargetException ite) {
-        Throwable cause = ite.getCause();
-        if (!(cause instanceof RpcException e)) {
-          throw cause != null ? cause : ite;
-        }
+      } catch (RpcException e) {
         record(node, e);
         if (!mayMoveOn(m, e, i, nodes.size())) {
           throw e;
@@ -182,6 +178,16 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         node.end();
       }
     }
+  }
+
+  /**
+   * Calls {@code m} on a plain RPC proxy through its invocation handler, not {@code Method.invoke}:
+   * no reflective access check (the interface need not be public to this package), and the RPC
+   * layer's exceptions arrive unwrapped.
+   */
+  private static @Nullable Object invokeOn(Object target, RoutedMethod m, @Nullable Object[] args)
+      throws Throwable {
+    return Proxy.getInvocationHandler(target).invoke(target, m.method(), args);
   }
 
   /** A plain RPC proxy of node, allowed the time left; throws if none is left. */
@@ -259,17 +265,17 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
       NodeState node = nodes.get(i);
       CompletableFuture<?> f;
+      Object target;
       try {
-        f = (CompletableFuture<?>) m.method().invoke(target(node, deadline, m, last, i), args);
+        target = target(node, deadline, m, last, i);
       } catch (RpcException e) {
         result.completeExceptionally(e);
         return;
-      } catch (InvocationTargetException ite) {
-        Throwable cause = ite.getCause();
-        f = CompletableFuture.failedFuture(cause != null ? cause : ite);
-      } catch (IllegalAccessException e) {
-        result.completeExceptionally(e);
-        return;
+      }
+      try {
+        f = (CompletableFuture<?>) invokeOn(target, m, args);
+      } catch (Throwable t) {
+        f = CompletableFuture.failedFuture(t);
       }
       if (f == null) {
         result.completeExceptionally(
