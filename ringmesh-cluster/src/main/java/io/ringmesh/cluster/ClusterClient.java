@@ -10,6 +10,7 @@ import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcService;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -139,6 +140,7 @@ public final class ClusterClient implements AutoCloseable {
     private Duration ejectionMax = Duration.ofSeconds(30);
     private Ticker ticker = Ticker.system();
     private @Nullable Executor rebuildExecutor;
+    private final Map<String, Double> boundedLoads = new HashMap<>();
 
     private Builder() {}
 
@@ -226,6 +228,23 @@ public final class ClusterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Opts {@code iface}'s service in to consistent hashing with bounded loads (Mirrokni, Thorup
+     * and Zadimoghaddam): a keyed call goes to the first node along its key's preference list whose
+     * calls in flight from this client are under {@code ceil((1 + epsilon) * mean)}, weighted; the
+     * key's primary whenever it has room. {@link
+     * io.ringmesh.ring.BoundedLoadRouter#DEFAULT_EPSILON} is 0.25. Key-less calls are unaffected.
+     */
+    public Builder boundedLoads(Class<?> iface, double epsilon) {
+      Objects.requireNonNull(iface, "iface");
+      if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+        throw new IllegalArgumentException(
+            "bounded-load epsilon must be positive and finite, was " + epsilon);
+      }
+      boundedLoads.put(serviceName(iface), epsilon);
+      return this;
+    }
+
     /** The clock of deadlines, the retry budget and ejections; for tests. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -269,7 +288,8 @@ public final class ClusterClient implements AutoCloseable {
               ejectionBase,
               ejectionMax,
               ticker,
-              executor);
+              executor,
+              boundedLoads);
       return new ClusterClient(this, settings, own);
     }
 

@@ -210,6 +210,46 @@ class ClusterClientTest {
   }
 
   @Test
+  void boundedLoadsSpillAKeyToTheNextNodeWhenItsOwnerIsFull() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c, base().boundedLoads(Kv.class, 0.25)).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    // Four calls held open, all for node-0's key; with m in flight each node may hold
+    // ceil(1.25 * m / 2): 1, 2, 2, 3. So the third call finds node-0 full and spills to node-1.
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int expected = i + 1;
+      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
+      waitUntil(() -> c.held.get() == expected);
+    }
+    c.releaseHeld.countDown();
+    List<String> servedBy = new ArrayList<>();
+    for (CompletableFuture<String> f : held) {
+      servedBy.add(f.get(10, TimeUnit.SECONDS));
+    }
+    assertThat(servedBy).containsExactly("node-0", "node-0", "node-1", "node-0");
+    // Without load the key is back on its owner: places were released.
+    assertThat(kv.owner(key)).isEqualTo("node-0");
+  }
+
+  @Test
+  void withoutBoundedLoadsAKeyStaysOnItsOwnerHoweverBusy() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int expected = i + 1;
+      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
+      waitUntil(() -> c.held.get() == expected);
+    }
+    c.releaseHeld.countDown();
+    for (CompletableFuture<String> f : held) {
+      assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("node-0");
+    }
+  }
+
+  @Test
   void aCallThatNeverLeftMovesToTheNextNodeEvenIfNotIdempotent() {
     TestCluster c = cluster(3);
     Kv kv = client(c).proxy(Kv.class);

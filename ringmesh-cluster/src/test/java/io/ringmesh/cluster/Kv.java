@@ -20,6 +20,9 @@ public interface Kv {
   /** Key-less; blocks on the node until the test releases it. */
   String hold();
 
+  /** Keyed; blocks on the node until the test releases it. */
+  String holdKey(@RouteKey String key);
+
   /** On a node told to crash, the node dies while running the call. */
   String crash(@RouteKey String key);
 

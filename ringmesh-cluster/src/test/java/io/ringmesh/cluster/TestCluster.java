@@ -120,6 +120,11 @@ final class TestCluster implements AutoCloseable {
     }
 
     @Override
+    public String holdKey(String key) {
+      return hold();
+    }
+
+    @Override
     public String crash(String key) {
       return maybeCrash();
     }

@@ -3,6 +3,7 @@ package io.ringmesh.cluster.internal;
 import io.ringmesh.cluster.Ticker;
 import io.ringmesh.ring.Algorithm;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -18,6 +19,8 @@ import java.util.concurrent.Executor;
  * @param ejectionMax longest ejection
  * @param ticker clock of deadlines, the retry budget and ejections
  * @param rebuildExecutor runs ring rebuilds, off the request path
+ * @param boundedLoadEpsilon per service name that opted in, the slack over the mean in-flight count
+ *     that bounded loads allow
  */
 public record ClusterSettings(
     Duration defaultDeadline,
@@ -29,4 +32,10 @@ public record ClusterSettings(
     Duration ejectionBase,
     Duration ejectionMax,
     Ticker ticker,
-    Executor rebuildExecutor) {}
+    Executor rebuildExecutor,
+    Map<String, Double> boundedLoadEpsilon) {
+
+  public ClusterSettings {
+    boundedLoadEpsilon = Map.copyOf(boundedLoadEpsilon);
+  }
+}

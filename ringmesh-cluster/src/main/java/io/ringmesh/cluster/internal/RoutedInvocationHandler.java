@@ -1,6 +1,8 @@
 package io.ringmesh.cluster.internal;
 
 import io.ringmesh.cluster.Ticker;
+import io.ringmesh.ring.BoundedLoadRouter;
+import io.ringmesh.ring.BoundedLoadRouter.Assignment;
 import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.CallOptions;
@@ -78,9 +80,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return local(proxy, method, args);
     }
     long deadline = ticker.nanos() + deadlineNanos;
-    List<NodeState> nodes;
+    Plan plan;
     try {
-      nodes = candidates(m, args);
+      plan = plan(m, args);
     } catch (RpcException e) {
       if (m.async()) {
         return CompletableFuture.failedFuture(e);
@@ -88,18 +90,32 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       throw e;
     }
     router.budget().onRequest();
+    Assignment<NodeState> place = plan.place();
     if (m.async()) {
       CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-      new AsyncCall(m, args, nodes, deadline, result).attempt(0, null);
+      if (place != null) {
+        result.whenComplete((r, t) -> place.close());
+      }
+      new AsyncCall(m, args, plan.nodes(), deadline, result).attempt(0, null);
       return result;
     }
-    return callBlocking(m, args, nodes, deadline);
+    try {
+      return callBlocking(m, args, plan.nodes(), deadline);
+    } finally {
+      if (place != null) {
+        place.close();
+      }
+    }
   }
 
   /**
-   * The nodes a call may try, in order; fails if the service has no instance or the key is null.
+   * A call's nodes in the order to try them, and its place under bounded loads (held until the call
+   * ends, whichever node serves it), if the service uses them.
    */
-  private List<NodeState> candidates(RoutedMethod m, @Nullable Object[] args) {
+  private record Plan(List<NodeState> nodes, @Nullable Assignment<NodeState> place) {}
+
+  /** Plans a call; fails if the service has no instance or the key is null. */
+  private Plan plan(RoutedMethod m, @Nullable Object[] args) {
     RoutingSnapshot snapshot = router.current();
     HashRing<NodeState> ring = snapshot.ring();
     if (ring == null) {
@@ -124,14 +140,20 @@ public final class RoutedInvocationHandler implements InvocationHandler {
                 + RoutedMethod.describe(m.method())
                 + " is null; a routed call needs a key");
       }
-      // A few more than maxAttempts, so that ejected nodes can be passed over.
-      for (Node<NodeState> node :
-          ring.preferenceList(ring.hash(key), Math.min(n, maxAttempts + 2))) {
-        NodeState s = node.payload();
-        if (s != null) {
-          (s.health().isEjected() ? ejected : healthy).add(s);
+      long hash = ring.hash(key);
+      BoundedLoadRouter<NodeState> bounded = router.bounded();
+      if (bounded != null) {
+        // Bounded loads: the first node with room along the key's list, then the list as usual.
+        Assignment<NodeState> place = bounded.acquire(hash);
+        NodeState first = place.node().payload();
+        if (first != null) {
+          (first.health().isEjected() ? ejected : healthy).add(first);
         }
+        addPreferences(ring, hash, n, first, healthy, ejected);
+        healthy.addAll(ejected);
+        return new Plan(cap(healthy), place);
       }
+      addPreferences(ring, hash, n, null, healthy, ejected);
     } else {
       List<NodeState> all = snapshot.nodes();
       int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
@@ -153,7 +175,28 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
     }
     healthy.addAll(ejected);
-    return healthy.size() > maxAttempts ? healthy.subList(0, maxAttempts) : healthy;
+    return new Plan(cap(healthy), null);
+  }
+
+  /** The key's preference list but {@code skip}, healthy nodes apart from ejected ones. */
+  private void addPreferences(
+      HashRing<NodeState> ring,
+      long hash,
+      int n,
+      @Nullable NodeState skip,
+      List<NodeState> healthy,
+      List<NodeState> ejected) {
+    // A few more than maxAttempts, so that ejected nodes can be passed over.
+    for (Node<NodeState> node : ring.preferenceList(hash, Math.min(n, maxAttempts + 2))) {
+      NodeState s = node.payload();
+      if (s != null && s != skip) {
+        (s.health().isEjected() ? ejected : healthy).add(s);
+      }
+    }
+  }
+
+  private List<NodeState> cap(List<NodeState> nodes) {
+    return nodes.size() > maxAttempts ? nodes.subList(0, maxAttempts) : nodes;
   }
 
   private @Nullable Object callBlocking(

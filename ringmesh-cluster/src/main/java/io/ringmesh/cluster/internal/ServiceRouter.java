@@ -2,9 +2,11 @@ package io.ringmesh.cluster.internal;
 
 import io.ringmesh.cluster.Discovery;
 import io.ringmesh.cluster.ServiceInstance;
+import io.ringmesh.ring.BoundedLoadRouter;
 import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.HashRingBuilder;
 import io.ringmesh.ring.Node;
+import io.ringmesh.ring.RingHolder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The routing state of one service in one client: the current {@link RoutingSnapshot}, rebuilt from
@@ -38,11 +41,21 @@ public final class ServiceRouter implements AutoCloseable {
 
   private final Discovery.Subscription subscription;
 
+  /** Bounded loads, if this service opted in: epsilon, else NaN. */
+  private final double epsilon;
+
+  /** The ring the bounded-load router reads, kept equal to the snapshot's; guarded by this. */
+  private @Nullable RingHolder<NodeState> holder;
+
+  private volatile @Nullable BoundedLoadRouter<NodeState> bounded;
+
   public ServiceRouter(String service, Discovery discovery, ClusterSettings settings) {
     this.service = service;
     this.settings = settings;
     this.budget =
         new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.ticker());
+    Double eps = settings.boundedLoadEpsilon().get(service);
+    this.epsilon = eps != null ? eps : Double.NaN;
     // Subscribe before the first read, so that no change falls between them.
     this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
     this.subscription = discovery.subscribe(service, this::onChange);
@@ -73,8 +86,27 @@ public final class ServiceRouter implements AutoCloseable {
     }
   }
 
-  private void install(RoutingSnapshot next) {
-    current.accumulateAndGet(next, (old, n) -> n.generation() > old.generation() ? n : old);
+  /**
+   * The bounded-load router over the current ring, if this service opted in to bounded loads and
+   * has had an instance; else null.
+   */
+  public @Nullable BoundedLoadRouter<NodeState> bounded() {
+    return bounded;
+  }
+
+  private synchronized void install(RoutingSnapshot next) {
+    RoutingSnapshot won =
+        current.accumulateAndGet(next, (old, n) -> n.generation() > old.generation() ? n : old);
+    HashRing<NodeState> ring = won.ring();
+    if (won != next || Double.isNaN(epsilon) || ring == null) {
+      return;
+    }
+    if (holder == null) {
+      holder = new RingHolder<>(ring);
+      bounded = BoundedLoadRouter.create(holder, epsilon);
+    } else {
+      holder.update(r -> ring);
+    }
   }
 
   private synchronized RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
