@@ -7,7 +7,8 @@
  * <ul>
  *   <li>{@link io.ringmesh.cluster.Discovery}: who serves a service now, and a listener for
  *       changes. {@link io.ringmesh.cluster.StaticDiscovery} is a fixed list that can be updated at
- *       run time; a registry-backed implementation plugs in behind the same interface.
+ *       run time; a registry-backed implementation plugs in behind the same interface. {@link
+ *       io.ringmesh.cluster.HealthCheckedDiscovery} adds active health checks to any of them.
  *   <li>{@link io.ringmesh.cluster.ClusterClient}: one consistent-hash ring per service, built from
  *       discovery by node id and swapped atomically when discovery changes, never on the request
  *       path.
