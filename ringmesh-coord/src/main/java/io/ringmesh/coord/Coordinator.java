@@ -89,7 +89,7 @@ public final class Coordinator implements AutoCloseable {
     this.selfId = b.self;
     this.service =
         new LocalCoordinatorService(
-            new ClusterInfo(metadata.clusterName(), metadata.shards()),
+            new ClusterInfo(metadata.clusterName(), metadata.shards(), b.self),
             new Placement(metadata.shards()),
             shards);
   }
@@ -112,6 +112,17 @@ public final class Coordinator implements AutoCloseable {
   /** This coordinator's id in the peer list. */
   public String id() {
     return selfId;
+  }
+
+  /** The shards this coordinator leads now (ready to serve), in shard order. */
+  public List<Integer> ledShards() {
+    List<Integer> led = new ArrayList<>();
+    for (ShardService s : shards) {
+      if (s.isReadyLeader()) {
+        led.add(s.shard());
+      }
+    }
+    return led;
   }
 
   /** The data directory. */
@@ -202,6 +213,8 @@ public final class Coordinator implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(60);
     private int rpcPort = -1;
     private String rpcBindAddress = "127.0.0.1";
+    private @Nullable Duration electionTimeoutMin;
+    private @Nullable Duration electionTimeoutMax;
 
     private Builder() {}
 
@@ -214,6 +227,22 @@ public final class Coordinator implements AutoCloseable {
         throw new IllegalArgumentException("rpcPort must be in [0, 65535], was " + port);
       }
       this.rpcPort = port;
+      return this;
+    }
+
+    /**
+     * Raft's election timeout range (Ratis' defaults when not set, 150-300 ms in Ratis 3.2). A
+     * follower that hears nothing from its leader for a random time in the range starts an
+     * election: a shorter range fails over faster, a longer one holds up better on an overloaded
+     * machine, where a starved leader's heartbeats arrive late.
+     */
+    public Builder electionTimeout(Duration min, Duration max) {
+      if (min.isNegative() || min.isZero() || max.compareTo(min) <= 0) {
+        throw new IllegalArgumentException(
+            "electionTimeout needs 0 < min < max, was " + min + " to " + max);
+      }
+      this.electionTimeoutMin = min;
+      this.electionTimeoutMax = max;
       return this;
     }
 
@@ -458,6 +487,14 @@ public final class Coordinator implements AutoCloseable {
       RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
       RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);
       RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+      Duration min = electionTimeoutMin;
+      Duration max = electionTimeoutMax;
+      if (min != null && max != null) {
+        RaftServerConfigKeys.Rpc.setTimeoutMin(
+            p, TimeDuration.valueOf(min.toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(
+            p, TimeDuration.valueOf(max.toMillis(), TimeUnit.MILLISECONDS));
+      }
       // holder() must be linearizable: ReadIndex, not the default read option.
       RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
       return p;
@@ -474,6 +511,9 @@ public final class Coordinator implements AutoCloseable {
         Map<Integer, List<String>> hosted,
         Map<String, String> addresses)
         throws IOException {
+      List<String> ids = List.copyOf(addresses.keySet());
+      List<String> preferredLeaders =
+          Placement.preferredLeaders(metadata.shards(), ids, Math.min(replicas, ids.size()));
       Set<RaftGroupId> existing = new HashSet<>();
       server.getGroupIds().forEach(existing::add);
       for (Map.Entry<Integer, List<String>> e : hosted.entrySet()) {
@@ -481,9 +521,17 @@ public final class Coordinator implements AutoCloseable {
         if (existing.contains(gid)) {
           continue;
         }
+        // The preferred leader gets a higher Ratis priority, so leadership moves back to it
+        // whenever it is up and caught up: shard leaders stay spread over the coordinators.
+        String preferred = preferredLeaders.get(e.getKey());
         List<RaftPeer> members = new ArrayList<>();
         for (String id : e.getValue()) {
-          members.add(RaftPeer.newBuilder().setId(id).setAddress(addresses.get(id)).build());
+          members.add(
+              RaftPeer.newBuilder()
+                  .setId(id)
+                  .setAddress(addresses.get(id))
+                  .setPriority(id.equals(preferred) ? 1 : 0)
+                  .build());
         }
         RaftGroup group = RaftGroup.valueOf(gid, members);
         try (RaftClient client =
@@ -496,8 +544,17 @@ public final class Coordinator implements AutoCloseable {
                 .build()) {
           for (RaftPeer member : members) {
             if (member.getId().toString().equals(self)) {
-              RaftClientReply reply = client.getGroupManagementApi(member.getId()).add(group);
-              if (!reply.isSuccess()) {
+              RaftClientReply reply;
+              try {
+                reply = client.getGroupManagementApi(member.getId()).add(group);
+              } catch (org.apache.ratis.protocol.exceptions.AlreadyExistsException retried) {
+                continue; // a retry of an add that had worked (the first reply came too late)
+              }
+              boolean added = false;
+              for (RaftGroupId g : server.getGroupIds()) {
+                added |= g.equals(gid);
+              }
+              if (!reply.isSuccess() && !added) {
                 throw new IOException(
                     "could not create the group of shard " + e.getKey() + ": " + reply);
               }

@@ -64,13 +64,34 @@ abstract class LockServiceContract {
   @AfterEach
   void stop() throws Exception {
     for (LockClient c : clients) {
-      try {
-        c.close();
-      } catch (LockException ignored) {
-        // the service may be down in this test; closing is best effort
-      }
+      closeLettingTimePass(c);
     }
     stopService();
+  }
+
+  /**
+   * Closes a client while moving the fake clock on, so that a close that meets an unavailable shard
+   * (a leader change in an ensemble) gets its retries, which wait on that clock, instead of
+   * hanging.
+   */
+  private void closeLettingTimePass(LockClient c) throws Exception {
+    CompletableFuture<Void> closing =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                c.close();
+              } catch (LockException ignored) {
+                // the service may be down in this test; closing is best effort
+              }
+            });
+    for (int i = 0; i < 600 && !closing.isDone(); i++) {
+      try {
+        closing.get(50, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException stillClosing) {
+        clock.advance(CHECK_INTERVAL);
+      }
+    }
+    closing.get(5, TimeUnit.SECONDS);
   }
 
   LockClient.Builder clientBuilder() {

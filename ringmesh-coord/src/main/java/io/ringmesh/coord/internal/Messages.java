@@ -21,8 +21,11 @@ public final class Messages {
     WAIT
   }
 
-  /** Fixed facts of the cluster a client needs to route: the shard count and its identity. */
-  public record ClusterInfo(String clusterId, int shards) {}
+  /**
+   * Fixed facts of the cluster a client needs to route: the shard count and its identity; and the
+   * id of the coordinator that answered, so that a client can map leader hints to endpoints.
+   */
+  public record ClusterInfo(String clusterId, int shards, String coordinatorId) {}
 
   /** The outcome of a session call on one shard. */
   public record ShardOutcome(

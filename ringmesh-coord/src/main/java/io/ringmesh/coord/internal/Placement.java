@@ -65,4 +65,31 @@ public final class Placement {
     }
     return b.build().preferenceList(shardKey(shard), replicas).stream().map(Node::id).toList();
   }
+
+  /**
+   * The coordinator that should lead each shard: among a shard's replicas, the one that leads the
+   * fewest shards so far, walking shards in order (ties go to the earlier replica in the shard's
+   * preference list). Deterministic, so every coordinator computes the same answer, and balanced:
+   * with S shards on n coordinators each leads at most {@code ceil(S/n)} when every shard is on
+   * every coordinator. Ratis priorities then make these the leaders whenever they are up.
+   */
+  public static List<String> preferredLeaders(
+      int shards, List<String> coordinatorIds, int replicas) {
+    java.util.Map<String, Integer> led = new java.util.HashMap<>();
+    List<String> out = new java.util.ArrayList<>(shards);
+    for (int i = 0; i < shards; i++) {
+      String best = null;
+      for (String id : replicas(i, coordinatorIds, replicas)) {
+        if (best == null || led.getOrDefault(id, 0) < led.getOrDefault(best, 0)) {
+          best = id;
+        }
+      }
+      if (best == null) {
+        throw new IllegalArgumentException("no coordinators to place shard " + i + " on");
+      }
+      led.merge(best, 1, Integer::sum);
+      out.add(best);
+    }
+    return out;
+  }
 }

@@ -20,46 +20,67 @@ import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link CoordinatorService} reached over ringmesh-rpc: the client side of the lock service's
- * transport. Thread-safe.
+ * transport, for one coordinator or an ensemble. Thread-safe.
  *
  * <p>Design. The seam's contract is that outcomes are statuses inside replies, never exceptions, so
  * that {@code ClientSession}'s retry logic is the same in-process and over the network. This class
  * keeps that contract: a transport failure (refused connection, lost connection, per-attempt
  * deadline, shed load) becomes a reply with {@link Status#UNAVAILABLE}, which the session retries
  * with the same (session, requestId) pair, so the shard's table of applied requests turns a retry
- * after a lost reply into the original answer instead of a second grant. The next attempt goes to
- * the next coordinator in the list, so a client given every coordinator of an ensemble finds a live
- * one.
+ * after a lost reply into the original answer instead of a second grant.
+ *
+ * <p>Routing. Each shard has its own Raft leader, so the client keeps a per-shard guess of which
+ * endpoint leads it. A lock request goes to its shard's guess ({@link Placement} maps the name, as
+ * the coordinators do); a session call (open, heartbeat, close) is split into one batched call per
+ * endpoint, each carrying the shards that endpoint is believed to lead. A {@link Status#NOT_LEADER}
+ * answer names the leader's coordinator id, which {@link #clusterInfo()} learned to map to an
+ * endpoint: the guess is corrected and the request re-sent there at once, up to {@link
+ * #MAX_REDIRECTS} times, before the session's own backoff takes over. A transport failure moves the
+ * guess to the next endpoint.
  *
  * <p>A waiting acquire is an open call: its RPC deadline is {@link #OPEN_WAIT_LIMIT}, because the
  * shard enforces the wait timeout itself and answers {@link Status#DEADLINE_EXCEEDED} (one proxy
  * serves every wait, and the timeout is the shard's clock, the one tests drive). A coordinator that
- * dies ends the call through the connection's close or its keepalive. Cancelling the returned
- * future cancels the call, and the server cancels the handler's future, which withdraws the waiter.
+ * dies ends the call through the connection's close or its keepalive; the session then re-sends the
+ * same request, which the new leader finds in its replicated queue. Cancelling the returned future
+ * cancels the call, and the server cancels the handler's future, which withdraws the waiter.
  */
 public final class RemoteCoordinatorService implements CoordinatorService, AutoCloseable {
   /** The RPC deadline of a wait with no timeout of its own: long enough to be "forever". */
   static final Duration OPEN_WAIT_LIMIT = Duration.ofDays(30);
+
+  /** Immediate re-sends after NOT_LEADER before the answer goes back to the session. */
+  static final int MAX_REDIRECTS = 2;
 
   private final RpcClient rpc;
   private final boolean ownsClient;
   private final List<Endpoint> endpoints;
   private final List<CoordinatorService> calls;
   private final List<CoordinatorService> openWaits;
-  private final AtomicInteger current = new AtomicInteger();
+  private final Map<String, Integer> endpointOfCoordinator = new ConcurrentHashMap<>();
+  private final AtomicReference<@Nullable Placement> placement = new AtomicReference<>();
+
+  /** Per shard, the index of the endpoint believed to lead it; sized at {@link #clusterInfo()}. */
+  private volatile AtomicIntegerArray leaderOf = new AtomicIntegerArray(0);
 
   /**
    * @param rpc the RPC client to call through
    * @param ownsClient whether {@link #close()} closes {@code rpc}
-   * @param endpoints the coordinators' RPC endpoints, tried in turn on transport failures
+   * @param endpoints the coordinators' RPC endpoints
    * @param callTimeout the RPC deadline of each attempt of a call that does not wait
    */
   public RemoteCoordinatorService(
@@ -111,19 +132,23 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   }
 
   /**
-   * Asks each coordinator in turn until one answers.
+   * Asks every coordinator who it is (to map leader hints to endpoints) and returns the first
+   * answer's cluster facts.
    *
-   * @throws LockException UNAVAILABLE naming every coordinator tried and why it failed
+   * @throws LockException UNAVAILABLE naming every coordinator tried and why it failed, if none
+   *     answered
    */
   @Override
   public ClusterInfo clusterInfo() {
     StringBuilder why = new StringBuilder();
-    for (int i = 0; i < endpoints.size(); i++) {
-      int k = Math.floorMod(current.get() + i, endpoints.size());
+    ClusterInfo first = null;
+    for (int k = 0; k < endpoints.size(); k++) {
       try {
         ClusterInfo info = calls.get(k).clusterInfo();
-        current.set(k);
-        return info;
+        endpointOfCoordinator.put(info.coordinatorId(), k);
+        if (first == null) {
+          first = info;
+        }
       } catch (RpcException e) {
         why.append(why.isEmpty() ? "" : "; ")
             .append(endpoints.get(k))
@@ -131,49 +156,75 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
             .append(e.getMessage());
       }
     }
-    throw new LockException(
-        LockException.Code.UNAVAILABLE,
-        "no coordinator answered ("
-            + why
-            + "); check that a coordinator is running there and reachable");
+    if (first == null) {
+      throw new LockException(
+          LockException.Code.UNAVAILABLE,
+          "no coordinator answered ("
+              + why
+              + "); check that a coordinator is running there and reachable");
+    }
+    Placement p = placement.get();
+    if (p == null || p.shards() != first.shards()) {
+      placement.set(new Placement(first.shards()));
+      AtomicIntegerArray guesses = new AtomicIntegerArray(first.shards());
+      int answered = endpointOfCoordinator.getOrDefault(first.coordinatorId(), 0);
+      for (int i = 0; i < first.shards(); i++) {
+        guesses.set(i, answered);
+      }
+      leaderOf = guesses;
+    }
+    return first;
   }
 
   @Override
   public CompletableFuture<SessionReply> openSession(OpenSessionRequest r) {
-    return call(s -> s.openSession(r), why -> sessionFailure(r.shards(), why));
+    return sessionCall(
+        r.shards(),
+        (s, shards) -> s.openSession(new OpenSessionRequest(r.session(), r.ttlMillis(), shards)));
   }
 
   @Override
   public CompletableFuture<SessionReply> heartbeat(HeartbeatRequest r) {
-    return call(s -> s.heartbeat(r), why -> sessionFailure(r.shards(), why));
+    return sessionCall(
+        r.shards(), (s, shards) -> s.heartbeat(new HeartbeatRequest(r.session(), shards)));
   }
 
   @Override
   public CompletableFuture<SessionReply> closeSession(CloseSessionRequest r) {
-    return call(s -> s.closeSession(r), why -> sessionFailure(r.shards(), why));
+    return sessionCall(
+        r.shards(), (s, shards) -> s.closeSession(new CloseSessionRequest(r.session(), shards)));
   }
 
   @Override
   public CompletableFuture<AcquireReply> acquire(AcquireRequest r) {
-    return call(
+    return shardCall(
+        shardOf(r.name()),
         s -> s.acquire(r),
         r.mode() == AcquireMode.WAIT,
-        why -> new AcquireReply(Status.UNAVAILABLE, why, Optional.empty(), 0, 0));
+        why -> new AcquireReply(Status.UNAVAILABLE, why, Optional.empty(), 0, 0),
+        reply -> redirect(reply.status(), reply.leaderHint()));
   }
 
   @Override
   public CompletableFuture<ReleaseReply> release(ReleaseRequest r) {
-    return call(
-        s -> s.release(r), why -> new ReleaseReply(Status.UNAVAILABLE, why, Optional.empty()));
+    return shardCall(
+        shardOf(r.name()),
+        s -> s.release(r),
+        false,
+        why -> new ReleaseReply(Status.UNAVAILABLE, why, Optional.empty()),
+        reply -> redirect(reply.status(), reply.leaderHint()));
   }
 
   @Override
   public CompletableFuture<LockInfoReply> describe(LockInfoRequest r) {
-    return call(
+    return shardCall(
+        shardOf(r.name()),
         s -> s.describe(r),
+        false,
         why ->
             new LockInfoReply(
-                Status.UNAVAILABLE, why, Optional.empty(), false, Optional.empty(), 0, 0));
+                Status.UNAVAILABLE, why, Optional.empty(), false, Optional.empty(), 0, 0),
+        reply -> redirect(reply.status(), reply.leaderHint()));
   }
 
   /** Closes the RPC client if this service owns it. */
@@ -184,53 +235,190 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
     }
   }
 
-  private <R> CompletableFuture<R> call(
-      Function<CoordinatorService, CompletableFuture<R>> send, Function<String, R> failure) {
-    return call(send, false, failure);
+  // ---- routing ----
+
+  /** Where a NOT_LEADER answer points: an endpoint index, -1 for "the next one", null if not. */
+  private @Nullable Integer redirect(Status status, Optional<String> hint) {
+    if (status != Status.NOT_LEADER) {
+      return null;
+    }
+    return hint.map(id -> endpointOfCoordinator.getOrDefault(id, -1)).orElse(-1);
+  }
+
+  private int shardOf(String name) {
+    Placement p = placement.get();
+    if (p == null) {
+      clusterInfo();
+      p = placement.get();
+    }
+    try {
+      return p == null ? -1 : p.shardOf(name);
+    } catch (RuntimeException invalidName) {
+      return -1; // the coordinator validates and answers INVALID_ARGUMENT
+    }
+  }
+
+  private int leaderGuess(int shard) {
+    AtomicIntegerArray l = leaderOf;
+    return shard >= 0 && shard < l.length() ? l.get(shard) : 0;
+  }
+
+  private void moveGuess(int shard, int from, int to) {
+    AtomicIntegerArray l = leaderOf;
+    if (shard >= 0 && shard < l.length()) {
+      int target = to >= 0 ? to : (from + 1) % endpoints.size();
+      l.compareAndSet(shard, from, target);
+    }
   }
 
   /**
-   * Sends through the current coordinator's proxy; turns a transport failure into {@code
-   * failure(why)} and moves on to the next coordinator; passes a cancel of the result on to the
-   * call.
+   * Sends a request of one shard to its believed leader, following NOT_LEADER answers; turns a
+   * transport failure into {@code failure(why)}; passes a cancel of the result on to the call.
    */
-  private <R> CompletableFuture<R> call(
+  private <R> CompletableFuture<R> shardCall(
+      int shard,
       Function<CoordinatorService, CompletableFuture<R>> send,
       boolean openWait,
-      Function<String, R> failure) {
-    int k = current.get();
-    Endpoint endpoint = endpoints.get(k);
-    CompletableFuture<R> inFlight;
-    try {
-      inFlight = send.apply(openWait ? openWaits.get(k) : calls.get(k));
-    } catch (RpcException e) {
-      return CompletableFuture.completedFuture(failure.apply(describe(endpoint, k, e)));
-    }
+      Function<String, R> failure,
+      Function<R, @Nullable Integer> notLeader) {
     CompletableFuture<R> out = new CompletableFuture<>();
-    inFlight.whenComplete(
-        (reply, error) -> {
-          if (error == null) {
-            out.complete(reply);
-          } else {
-            out.complete(failure.apply(describe(endpoint, k, unwrap(error))));
-          }
-        });
+    AtomicReference<@Nullable CompletableFuture<R>> inFlight = new AtomicReference<>();
     out.whenComplete(
         (reply, error) -> {
-          if (out.isCancelled()) {
-            inFlight.cancel(false);
+          CompletableFuture<R> f = inFlight.get();
+          if (out.isCancelled() && f != null) {
+            f.cancel(false);
           }
         });
+    attempt(shard, send, openWait, failure, notLeader, out, inFlight, MAX_REDIRECTS);
     return out;
   }
 
-  private String describe(Endpoint endpoint, int index, Throwable error) {
-    if (endpoints.size() > 1) {
-      current.compareAndSet(index, (index + 1) % endpoints.size());
+  private <R> void attempt(
+      int shard,
+      Function<CoordinatorService, CompletableFuture<R>> send,
+      boolean openWait,
+      Function<String, R> failure,
+      Function<R, @Nullable Integer> notLeader,
+      CompletableFuture<R> out,
+      AtomicReference<@Nullable CompletableFuture<R>> inFlight,
+      int redirectsLeft) {
+    int k = leaderGuess(shard);
+    CompletableFuture<R> call;
+    try {
+      call = send.apply(openWait ? openWaits.get(k) : calls.get(k));
+    } catch (RpcException e) {
+      moveGuess(shard, k, -1);
+      out.complete(failure.apply(describe(k, e)));
+      return;
     }
+    inFlight.set(call);
+    if (out.isCancelled()) {
+      call.cancel(false);
+      return;
+    }
+    call.whenComplete(
+        (reply, error) -> {
+          if (error != null) {
+            moveGuess(shard, k, -1);
+            out.complete(failure.apply(describe(k, unwrap(error))));
+            return;
+          }
+          Integer target = notLeader.apply(reply);
+          if (target == null || redirectsLeft == 0 || endpoints.size() == 1) {
+            out.complete(reply);
+            return;
+          }
+          moveGuess(shard, k, target);
+          attempt(shard, send, openWait, failure, notLeader, out, inFlight, redirectsLeft - 1);
+        });
+  }
+
+  /**
+   * Sends a session call as one batched call per endpoint, each with the shards that endpoint is
+   * believed to lead; re-sends the shards answered NOT_LEADER to their leaders; merges the outcomes
+   * in request order.
+   */
+  private CompletableFuture<SessionReply> sessionCall(
+      List<Integer> shards,
+      BiFunction<CoordinatorService, List<Integer>, CompletableFuture<SessionReply>> send) {
+    Map<Integer, ShardOutcome> results = new ConcurrentHashMap<>();
+    return sendGroups(shards, send, results, MAX_REDIRECTS)
+        .thenApply(
+            v -> {
+              List<ShardOutcome> ordered = new ArrayList<>(shards.size());
+              for (int shard : shards) {
+                ShardOutcome o = results.get(shard);
+                ordered.add(
+                    o != null
+                        ? o
+                        : new ShardOutcome(
+                            shard,
+                            Status.UNAVAILABLE,
+                            "no answer for this shard",
+                            Optional.empty()));
+              }
+              return new SessionReply(ordered);
+            });
+  }
+
+  private CompletableFuture<Void> sendGroups(
+      List<Integer> shards,
+      BiFunction<CoordinatorService, List<Integer>, CompletableFuture<SessionReply>> send,
+      Map<Integer, ShardOutcome> results,
+      int redirectsLeft) {
+    Map<Integer, List<Integer>> byEndpoint = new LinkedHashMap<>();
+    for (int shard : shards) {
+      byEndpoint.computeIfAbsent(leaderGuess(shard), k -> new ArrayList<>()).add(shard);
+    }
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    for (Map.Entry<Integer, List<Integer>> e : byEndpoint.entrySet()) {
+      int k = e.getKey();
+      List<Integer> group = e.getValue();
+      CompletableFuture<SessionReply> call;
+      try {
+        call = send.apply(calls.get(k), group);
+      } catch (RpcException failed) {
+        call = CompletableFuture.failedFuture(failed);
+      }
+      parts.add(
+          call.handle(
+                  (reply, error) -> {
+                    List<Integer> again = new ArrayList<>();
+                    if (error != null) {
+                      String why = describe(k, unwrap(error));
+                      for (int shard : group) {
+                        moveGuess(shard, k, -1);
+                        results.put(
+                            shard,
+                            new ShardOutcome(shard, Status.UNAVAILABLE, why, Optional.empty()));
+                      }
+                      return again;
+                    }
+                    for (ShardOutcome o : reply.shards()) {
+                      Integer target = redirect(o.status(), o.leaderHint());
+                      if (target != null && redirectsLeft > 0 && endpoints.size() > 1) {
+                        moveGuess(o.shard(), k, target);
+                        again.add(o.shard());
+                      } else {
+                        results.put(o.shard(), o);
+                      }
+                    }
+                    return again;
+                  })
+              .thenCompose(
+                  again ->
+                      again.isEmpty()
+                          ? CompletableFuture.<Void>completedFuture(null)
+                          : sendGroups(again, send, results, redirectsLeft - 1)));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture<?>[]::new));
+  }
+
+  private String describe(int index, Throwable error) {
     String what =
         error instanceof RpcException e ? e.status() + " " + e.getMessage() : String.valueOf(error);
-    return "coordinator " + endpoint + " did not answer (" + what + "); the call is retried";
+    return "coordinator " + endpoints.get(index) + " did not answer (" + what + "); retrying";
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -241,13 +429,5 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
       cur = cur.getCause();
     }
     return cur;
-  }
-
-  private static SessionReply sessionFailure(List<Integer> shards, String why) {
-    List<ShardOutcome> out = new ArrayList<>(shards.size());
-    for (int shard : shards) {
-      out.add(new ShardOutcome(shard, Status.UNAVAILABLE, why, Optional.empty()));
-    }
-    return new SessionReply(out);
   }
 }

@@ -342,7 +342,8 @@ public final class ShardService implements LockStateMachine.Listener {
 
   // ---- Ratis plumbing ----
 
-  private boolean isReadyLeader() {
+  /** Whether this replica is the shard's leader and ready to serve. */
+  public boolean isReadyLeader() {
     RaftServer s = server;
     if (s == null) {
       return false;

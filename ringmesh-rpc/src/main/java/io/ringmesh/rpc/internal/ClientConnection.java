@@ -56,6 +56,7 @@ final class ClientConnection extends FrameDecoder {
   private final ArrayDeque<PendingCall> waiting = new ArrayDeque<>();
   private @Nullable RpcException closeReason;
   private int goAwayLastStreamId = Integer.MAX_VALUE;
+  private boolean everReady; // event loop only
   private long lastReadNanos;
   private boolean pingOutstanding;
 
@@ -168,6 +169,7 @@ final class ClientConnection extends FrameDecoder {
     }
     serverMaxFrameBytes = maxFrame;
     state = READY;
+    everReady = true;
     slot.onReady(this);
     while (!waiting.isEmpty()) {
       write(waiting.poll());
@@ -194,7 +196,10 @@ final class ClientConnection extends FrameDecoder {
     }
     if (s == CLOSED || call.streamId > goAwayLastStreamId) {
       RpcException reason = closeReason;
-      call.failUnsent(
+      // A connection that never came up failed to connect: re-sending would meet the same
+      // endpoint in backoff and hide why, so the call fails with the connect error itself.
+      java.util.function.Consumer<RpcException> failure = everReady ? call::failUnsent : call::fail;
+      failure.accept(
           RpcException.of(
               Status.UNAVAILABLE,
               "connection to "
@@ -588,13 +593,22 @@ final class ClientConnection extends FrameDecoder {
     RpcException notSent = reason;
     while (!waiting.isEmpty()) {
       PendingCall call = waiting.poll();
-      call.failUnsent(
-          RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null));
+      RpcException e =
+          RpcException.of(notSent.status(), notSent.getMessage(), null, true, true, null);
+      if (wasConnecting) {
+        call.fail(e); // the connection never came up: re-sending would meet the same endpoint
+      } else {
+        call.failUnsent(e);
+      }
     }
     Objects.requireNonNull(outbound)
         .drainTo(
             msg -> {
-              if (msg instanceof PendingCall call) {
+              if (msg instanceof PendingCall call && wasConnecting) {
+                call.fail(
+                    RpcException.of(
+                        notSent.status(), notSent.getMessage(), null, true, true, null));
+              } else if (msg instanceof PendingCall call) {
                 call.failUnsent(
                     RpcException.of(
                         notSent.status(), notSent.getMessage(), null, true, true, null));

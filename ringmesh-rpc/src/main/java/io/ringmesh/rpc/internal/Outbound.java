@@ -117,6 +117,11 @@ final class Outbound implements Runnable {
     return wrote;
   }
 
+  /** Writes every queued message now, without flushing; on the event loop, before a close. */
+  void writeQueued() {
+    drainQueued();
+  }
+
   /** Hands every queued message to {@code sink} (on close), instead of writing it. */
   void drainTo(Consumer<Object> sink) {
     for (Object msg = queue.poll(); msg != null; msg = queue.poll()) {

@@ -364,6 +364,9 @@ final class ServerConnection extends FrameDecoder {
     ChannelHandlerContext c = java.util.Objects.requireNonNull(ctx);
     if (draining && calls.isEmpty() && !closing) {
       closing = true;
+      // What is queued (the GOAWAY above all) goes out before the close: a client that never
+      // sees the GOAWAY cannot tell that its last calls were not run, and must not re-send them.
+      outbound().writeQueued();
       c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }

@@ -162,42 +162,21 @@ final class BenchCommand implements Runnable {
       if (quick) {
         cmd.add("--quick");
       }
-      Path log = home.root().resolve("target/bench-rpc.log");
-      Files.createDirectories(log.getParent());
+      List<JsonNode> cells =
+          runJsonLines(
+              home,
+              cmd,
+              "rpc",
+              "5 stacks x 4 cells",
+              cell ->
+                  String.format(
+                      "  %-16s %5d B x %2d: %,10.0f calls/s  p99 %,9.1f us",
+                      cell.get("stack").asText(),
+                      cell.get("payload_bytes").asInt(),
+                      cell.get("outstanding").asInt(),
+                      cell.get("calls_per_s").asDouble(),
+                      cell.get("p99_us").asDouble()));
       ObjectMapper mapper = new ObjectMapper();
-      List<JsonNode> cells = new ArrayList<>();
-      System.err.println("bench rpc: 5 stacks x 4 cells (full log: " + log + ")");
-      int code;
-      try (PrintWriter out =
-          new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
-        code =
-            home.run(
-                cmd,
-                line -> {
-                  out.println(line);
-                  if (line.startsWith("{")) {
-                    try {
-                      JsonNode cell = mapper.readTree(line);
-                      cells.add(cell);
-                      System.err.printf(
-                          "  %-16s %5d B x %2d: %,10.0f calls/s  p99 %,9.1f us%n",
-                          cell.get("stack").asText(),
-                          cell.get("payload_bytes").asInt(),
-                          cell.get("outstanding").asInt(),
-                          cell.get("calls_per_s").asDouble(),
-                          cell.get("p99_us").asDouble());
-                    } catch (IOException e) {
-                      throw new CommandFailedException("unreadable result line: " + line);
-                    }
-                  } else if (line.startsWith("bench rpc:")) {
-                    System.err.println(line);
-                  }
-                });
-      }
-      if (code != 0 || cells.isEmpty()) {
-        throw new CommandFailedException(
-            "the RPC benchmark failed (exit code " + code + "); see " + log);
-      }
       if (json) {
         for (JsonNode c : cells) {
           System.out.println(mapper.writeValueAsString(c));
@@ -255,42 +234,21 @@ final class BenchCommand implements Runnable {
       if (only != null) {
         cmd.addAll(List.of("--systems", only));
       }
-      Path log = home.root().resolve("target/bench-lock.log");
-      Files.createDirectories(log.getParent());
+      List<JsonNode> rows =
+          runJsonLines(
+              home,
+              cmd,
+              "lock",
+              "3 workloads",
+              row ->
+                  String.format(
+                      "  %-20s %-11s x %2d: %,9.0f pairs/s  p99 %,10.1f us",
+                      row.get("system").asText(),
+                      row.get("workload").asText(),
+                      row.get("clients").asInt(),
+                      row.get("ops_per_s").asDouble(),
+                      row.get("p99_us").asDouble()));
       ObjectMapper mapper = new ObjectMapper();
-      List<JsonNode> rows = new ArrayList<>();
-      System.err.println("bench lock: 3 workloads (full log: " + log + ")");
-      int code;
-      try (PrintWriter out =
-          new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
-        code =
-            home.run(
-                cmd,
-                line -> {
-                  out.println(line);
-                  if (line.startsWith("{")) {
-                    try {
-                      JsonNode row = mapper.readTree(line);
-                      rows.add(row);
-                      System.err.printf(
-                          "  %-20s %-11s x %2d: %,9.0f pairs/s  p99 %,10.1f us%n",
-                          row.get("system").asText(),
-                          row.get("workload").asText(),
-                          row.get("clients").asInt(),
-                          row.get("ops_per_s").asDouble(),
-                          row.get("p99_us").asDouble());
-                    } catch (IOException e) {
-                      throw new CommandFailedException("unreadable result line: " + line);
-                    }
-                  } else if (line.startsWith("bench lock:")) {
-                    System.err.println(line);
-                  }
-                });
-      }
-      if (code != 0 || rows.isEmpty()) {
-        throw new CommandFailedException(
-            "the lock benchmark failed (exit code " + code + "); see " + log);
-      }
       if (json) {
         for (JsonNode r : rows) {
           System.out.println(mapper.writeValueAsString(r));
@@ -300,6 +258,52 @@ final class BenchCommand implements Runnable {
       }
       return 0;
     }
+  }
+
+  /**
+   * Runs a benchmark process that prints one JSON object per result line, logging everything to
+   * {@code target/bench-NAME.log}, echoing its progress lines and a summary of each result.
+   *
+   * @throws CommandFailedException naming the log if it fails or prints no result
+   */
+  static List<JsonNode> runJsonLines(
+      ProjectHome home,
+      List<String> cmd,
+      String name,
+      String what,
+      java.util.function.Function<JsonNode, String> summary)
+      throws IOException {
+    Path log = home.root().resolve("target/bench-" + name + ".log");
+    Files.createDirectories(log.getParent());
+    ObjectMapper mapper = new ObjectMapper();
+    List<JsonNode> results = new ArrayList<>();
+    String prefix = "bench " + name + ":";
+    System.err.println(prefix + " " + what + " (full log: " + log + ")");
+    int code;
+    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
+      code =
+          home.run(
+              cmd,
+              line -> {
+                out.println(line);
+                if (line.startsWith("{")) {
+                  try {
+                    JsonNode result = mapper.readTree(line);
+                    results.add(result);
+                    System.err.println(summary.apply(result));
+                  } catch (IOException e) {
+                    throw new CommandFailedException("unreadable result line: " + line);
+                  }
+                } else if (line.startsWith(prefix)) {
+                  System.err.println(line);
+                }
+              });
+    }
+    if (code != 0 || results.isEmpty()) {
+      throw new CommandFailedException(
+          "the " + name + " benchmark failed (exit code " + code + "); see " + log);
+    }
+    return results;
   }
 
   /** The lock benchmark's table and its check against the targets of issue #5. */

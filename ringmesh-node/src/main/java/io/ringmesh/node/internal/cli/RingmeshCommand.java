@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       RingCommand.class,
       BenchCommand.class,
+      CoordinatorCommand.class,
+      LockCommand.class,
       TestCommand.class,
       FmtCommand.class,
       picocli.CommandLine.HelpCommand.class

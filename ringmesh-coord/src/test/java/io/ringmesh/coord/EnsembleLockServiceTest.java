@@ -1,0 +1,183 @@
+package io.ringmesh.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.Placement;
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lock-service contract against a 3-coordinator ensemble: every shard replicated on all three
+ * Ratis peers, clients given all three RPC endpoints, following NOT_LEADER hints to each shard's
+ * leader. The coordinators run in this JVM on loopback ports, each with its own data directory.
+ */
+class EnsembleLockServiceTest extends LockServiceContract {
+  private static final int SIZE = 3;
+
+  /**
+   * Fewer shards than the default 16, and a longer election timeout than Ratis' default: three
+   * Ratis servers in one JVM on two shared cores must not hold spurious elections mid-test, since a
+   * request that meets one is retried on the fake clock. Failover at default timeouts is {@link
+   * EnsembleFailoverTest}'s subject, with coordinators in processes of their own.
+   */
+  private static final int SHARDS = 4;
+
+  @TempDir Path dataDir;
+  private final RpcClient rpc = RpcClient.builder().build();
+  private final List<@Nullable Coordinator> coordinators = new ArrayList<>();
+  private @Nullable String peers;
+  private final List<Integer> rpcPorts = new ArrayList<>();
+  private @Nullable RemoteCoordinatorService remote;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Coordinator startOne(int i) throws IOException {
+    return Coordinator.builder()
+        .dataDirectory(dataDir.resolve("c" + i))
+        .peers(java.util.Objects.requireNonNull(peers))
+        .self("c" + i)
+        .replicas(SIZE)
+        .shards(SHARDS)
+        .electionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2))
+        .timeSource(clock)
+        .sessionCheckInterval(CHECK_INTERVAL)
+        .rpcPort(rpcPorts.get(i))
+        .start();
+  }
+
+  /** Starts all three at once (each needs the others for a majority) and waits for leaders. */
+  private void startAll() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
+    try {
+      List<Future<Coordinator>> started = new ArrayList<>();
+      for (int i = 0; i < SIZE; i++) {
+        int n = i;
+        started.add(pool.submit(() -> startOne(n)));
+      }
+      coordinators.clear();
+      for (Future<Coordinator> f : started) {
+        coordinators.add(f.get());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    // Leaders first come from random elections, then Ratis priorities hand each shard to its
+    // preferred coordinator. Tests start once that has settled: a hand-off mid-test would make a
+    // request UNAVAILABLE, and the client's retry backoff runs on the fake clock.
+    List<String> ids = List.of("c0", "c1", "c2");
+    List<String> preferred = Placement.preferredLeaders(SHARDS, ids, SIZE);
+    Await.until(
+        () -> {
+          for (int i = 0; i < SIZE; i++) {
+            Coordinator c = coordinators.get(i);
+            List<Integer> expected = new ArrayList<>();
+            for (int shard = 0; shard < preferred.size(); shard++) {
+              if (preferred.get(shard).equals(ids.get(i))) {
+                expected.add(shard);
+              }
+            }
+            if (c == null || !c.ledShards().equals(expected)) {
+              return false;
+            }
+          }
+          return true;
+        },
+        () -> "every shard led by its preferred coordinator; now " + leadersPerCoordinator());
+  }
+
+  private List<Integer> ledShards() {
+    List<Integer> led = new ArrayList<>();
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        led.addAll(c.ledShards());
+      }
+    }
+    return led;
+  }
+
+  @Override
+  void startService() throws Exception {
+    StringBuilder p = new StringBuilder();
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (int i = 0; i < SIZE; i++) {
+      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
+      int port = freePort();
+      rpcPorts.add(port);
+      endpoints.add(Endpoint.of("127.0.0.1", port));
+    }
+    peers = p.toString();
+    startAll();
+    remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
+  }
+
+  @Override
+  CoordinatorService service() {
+    RemoteCoordinatorService r = remote;
+    if (r == null) {
+      throw new IllegalStateException("the ensemble is not running");
+    }
+    return r;
+  }
+
+  @Override
+  void restartService() throws Exception {
+    stopCoordinators();
+    startAll();
+  }
+
+  @Override
+  void stopService() {
+    stopCoordinators();
+    rpc.close();
+  }
+
+  private void stopCoordinators() {
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        stops.add(CompletableFuture.runAsync(c::close));
+      }
+    }
+    CompletableFuture.allOf(stops.toArray(CompletableFuture<?>[]::new)).join();
+    coordinators.clear();
+  }
+
+  @Test
+  void everyCoordinatorLeadsItsShareOfTheShards() {
+    // startAll() waited for every shard to be led by its preferred coordinator; that spread is
+    // at most ceil(4/3) = 2 shards each (16 on 3 is PlacementTest's case: at most 6).
+    for (Coordinator c : coordinators) {
+      assertThat(java.util.Objects.requireNonNull(c).ledShards()).hasSizeBetween(1, 2);
+    }
+    assertThat(ledShards()).containsExactlyInAnyOrder(0, 1, 2, 3);
+  }
+
+  private String leadersPerCoordinator() {
+    StringBuilder b = new StringBuilder();
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        b.append(c.id()).append('=').append(c.ledShards().size()).append(' ');
+      }
+    }
+    return b.toString().strip();
+  }
+}

@@ -1,0 +1,172 @@
+package io.ringmesh.coord;
+
+import io.ringmesh.rpc.Endpoint;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A coordinator ensemble of separate processes ({@link EnsembleMember}) on loopback, for tests that
+ * kill, pause and restart coordinators. Member {@code i} is {@code c<i>}, with its data under
+ * {@code dir/c<i>} and fixed Raft and RPC ports, so a restart rejoins as itself. Closing it kills
+ * every process it started.
+ */
+final class EnsembleProcesses implements AutoCloseable {
+  private final Path dir;
+  private final String peers;
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private final List<@Nullable Process> processes = new ArrayList<>();
+
+  EnsembleProcesses(Path dir, int size) throws IOException {
+    this.dir = dir;
+    StringBuilder p = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
+      endpoints.add(Endpoint.of("127.0.0.1", freePort()));
+      processes.add(null);
+    }
+    this.peers = p.toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  int size() {
+    return endpoints.size();
+  }
+
+  List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  /** Every member's RPC endpoint, as {@link LockClient.Builder#connect(String)} takes them. */
+  String connectString() {
+    return String.join(",", endpoints.stream().map(Endpoint::toString).toList());
+  }
+
+  /** Starts every member at once (each needs a majority) and waits until all serve. */
+  void startAll() throws Exception {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    for (int i = 0; i < size(); i++) {
+      ready.add(launch(i));
+    }
+    CompletableFuture.allOf(ready.toArray(CompletableFuture<?>[]::new)).get(120, TimeUnit.SECONDS);
+  }
+
+  /** (Re)starts member {@code i} on its own data and ports, and waits until it serves. */
+  void start(int i) throws Exception {
+    launch(i).get(120, TimeUnit.SECONDS);
+  }
+
+  private CompletableFuture<Void> launch(int i) throws IOException {
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            javaBin,
+            "-Xmx256m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            EnsembleMember.class.getName(),
+            peers,
+            "c" + i,
+            dir.resolve("c" + i).toString(),
+            Integer.toString(endpoints.get(i).port()));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    processes.set(i, p);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              List<String> seen = new ArrayList<>();
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                  if (!ready.isDone()) {
+                    if (line.startsWith("READY")) {
+                      ready.complete(null);
+                    } else if (seen.size() < 200) {
+                      seen.add(line);
+                    }
+                  }
+                }
+              } catch (IOException ended) {
+                // the process ended
+              }
+              ready.completeExceptionally(
+                  new AssertionError("coordinator c" + i + " ended before serving: " + seen));
+            },
+            "c" + i + "-output");
+    reader.setDaemon(true);
+    reader.start();
+    return ready;
+  }
+
+  /** SIGKILL of member {@code i}; returns once it is gone. */
+  void kill(int i) throws InterruptedException {
+    Process p = processes.get(i);
+    if (p != null) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+      processes.set(i, null);
+    }
+  }
+
+  boolean isRunning(int i) {
+    Process p = processes.get(i);
+    return p != null && p.isAlive();
+  }
+
+  /** SIGSTOP of member {@code i}, as a long GC pause would. */
+  void pause(int i) throws IOException, InterruptedException {
+    signal(i, "-STOP");
+  }
+
+  /** SIGCONT of member {@code i}. */
+  void resume(int i) throws IOException, InterruptedException {
+    signal(i, "-CONT");
+  }
+
+  private void signal(int i, String signal) throws IOException, InterruptedException {
+    Process p = processes.get(i);
+    if (p != null) {
+      new ProcessBuilder("kill", signal, Long.toString(p.pid()))
+          .inheritIO()
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < processes.size(); i++) {
+      Process p = processes.get(i);
+      if (p != null) {
+        p.destroyForcibly();
+      }
+    }
+    for (int i = 0; i < processes.size(); i++) {
+      Process p = processes.get(i);
+      if (p != null) {
+        try {
+          p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+}

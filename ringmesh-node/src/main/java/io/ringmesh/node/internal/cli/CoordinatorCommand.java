@@ -1,0 +1,99 @@
+package io.ringmesh.node.internal.cli;
+
+import io.ringmesh.coord.Coordinator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ringmesh coordinator}: runs a lock-service coordinator until interrupted. */
+@Command(
+    name = "coordinator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a lock-service coordinator: the Raft groups of the lock shards, serving lock clients"
+          + " over RPC. Runs until interrupted (Ctrl-C or SIGTERM).",
+      "Alone it is the embedded default; with --peers and --self it is one of an ensemble."
+    })
+final class CoordinatorCommand implements Callable<Integer> {
+  @Option(
+      names = "--data",
+      defaultValue = "data",
+      description =
+          "Data directory: Raft logs, snapshots, cluster metadata (default ${DEFAULT-VALUE}).")
+  Path data = Path.of("data");
+
+  @Option(
+      names = "--rpc-port",
+      defaultValue = "7400",
+      description = "Port lock clients connect to; 0 picks a free one (default ${DEFAULT-VALUE}).")
+  int rpcPort;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      description = "Address the RPC port binds to; 0.0.0.0 for all (default ${DEFAULT-VALUE}).")
+  String bind = "127.0.0.1";
+
+  @Option(
+      names = "--peers",
+      description = "The ensemble as id=host:raftPort,... (default: this coordinator alone).")
+  @Nullable String peers;
+
+  @Option(names = "--self", description = "This coordinator's id in --peers.")
+  @Nullable String self;
+
+  @Option(
+      names = "--shards",
+      description = "Shard count of a new cluster (default 16; an existing one keeps its own).")
+  @Nullable Integer shards;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if ((peers == null) != (self == null)) {
+      throw new CommandFailedException(
+          "--peers and --self go together: give both for an ensemble member, neither to run alone",
+          2);
+    }
+    Coordinator.Builder b;
+    try {
+      b = Coordinator.builder().dataDirectory(data).rpcPort(rpcPort).rpcBindAddress(bind);
+      if (peers != null && self != null) {
+        b.peers(peers).self(self);
+      }
+      if (shards != null) {
+        b.shards(shards);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException(e.getMessage(), 2);
+    }
+    System.err.println(
+        "ringmesh coordinator: starting from " + data.toAbsolutePath() + " (electing leaders) ...");
+    Coordinator c;
+    try {
+      c = b.start();
+    } catch (IOException | RuntimeException e) {
+      throw new CommandFailedException("the coordinator did not start: " + e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              System.err.println("ringmesh coordinator: stopping ...");
+              c.close();
+              stopped.countDown();
+            },
+            "coordinator-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.printf(
+        "ringmesh coordinator %s: serving lock clients on %s:%d, %d shards, leading %d of them;"
+            + " data in %s. Stop with Ctrl-C.%n",
+        c.id(), bind, c.rpcPort(), c.shards(), c.ledShards().size(), data.toAbsolutePath());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}
