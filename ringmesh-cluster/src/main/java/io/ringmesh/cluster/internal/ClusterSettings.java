@@ -1,0 +1,41 @@
+package io.ringmesh.cluster.internal;
+
+import io.ringmesh.cluster.Ticker;
+import io.ringmesh.ring.Algorithm;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * A {@code ClusterClient}'s settings, validated by its builder. Immutable.
+ *
+ * @param defaultDeadline the whole of a call, every attempt included
+ * @param algorithm ring algorithm of every service's ring
+ * @param maxAttempts most nodes one call tries (the first attempt included)
+ * @param retryPercent fraction of requests the retry budget allows as retries
+ * @param retryMinPerSecond retries per second allowed whatever the request rate
+ * @param ejectionThreshold consecutive failures that eject a node
+ * @param ejectionBase first ejection's length; each ejection in a row doubles it
+ * @param ejectionMax longest ejection
+ * @param ticker clock of deadlines, the retry budget and ejections
+ * @param rebuildExecutor runs ring rebuilds, off the request path
+ * @param boundedLoadEpsilon per service name that opted in, the slack over the mean in-flight count
+ *     that bounded loads allow
+ */
+public record ClusterSettings(
+    Duration defaultDeadline,
+    Algorithm algorithm,
+    int maxAttempts,
+    double retryPercent,
+    int retryMinPerSecond,
+    int ejectionThreshold,
+    Duration ejectionBase,
+    Duration ejectionMax,
+    Ticker ticker,
+    Executor rebuildExecutor,
+    Map<String, Double> boundedLoadEpsilon) {
+
+  public ClusterSettings {
+    boundedLoadEpsilon = Map.copyOf(boundedLoadEpsilon);
+  }
+}

@@ -1,0 +1,371 @@
+package io.ringmesh.cluster.internal;
+
+import io.ringmesh.cluster.Ticker;
+import io.ringmesh.ring.BoundedLoadRouter;
+import io.ringmesh.ring.BoundedLoadRouter.Assignment;
+import io.ringmesh.ring.HashRing;
+import io.ringmesh.ring.Node;
+import io.ringmesh.rpc.CallOptions;
+import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.RpcException;
+import io.ringmesh.rpc.Status;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The invocation handler behind a routed proxy: picks the nodes a call may try, runs the attempts
+ * and decides after each failure whether the next node may be tried.
+ *
+ * <p>A call's nodes: for a keyed call, the key's preference list, with ejected nodes moved to the
+ * end; for a key-less call, the less loaded (by this client's in-flight count) of two random
+ * healthy nodes, then the other healthy nodes, then the ejected ones. At most {@code maxAttempts}.
+ *
+ * <p>After a failed attempt the call moves on only if all of these hold: the failure is {@code
+ * UNAVAILABLE} or {@code RESOURCE_EXHAUSTED}; the server certainly did not run the call ({@link
+ * RpcException#notExecuted()}, which includes {@link RpcException#neverSent()}) or the method is
+ * {@code @Idempotent}; time is left before the call's one deadline; and the retry budget allows it.
+ * Every attempt is sent with the time left, so the attempts together never outlast the deadline.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class RoutedInvocationHandler implements InvocationHandler {
+  private final Class<?> iface;
+  private final ServiceRouter router;
+  private final RpcClient rpc;
+  private final CallOptions options;
+  private final long deadlineNanos;
+  private final int maxAttempts;
+  private final Ticker ticker;
+  private final Map<Method, RoutedMethod> methods;
+
+  public RoutedInvocationHandler(
+      Class<?> iface,
+      ServiceRouter router,
+      RpcClient rpc,
+      CallOptions options,
+      ClusterSettings settings) {
+    this.iface = iface;
+    this.router = router;
+    this.rpc = rpc;
+    this.options = options;
+    Duration t = options.timeout();
+    this.deadlineNanos = (t != null ? t : settings.defaultDeadline()).toNanos();
+    this.maxAttempts = settings.maxAttempts();
+    this.ticker = settings.ticker();
+    Map<Method, RoutedMethod> m = new HashMap<>();
+    for (Method method : iface.getMethods()) {
+      if (!method.isDefault() && !Modifier.isStatic(method.getModifiers())) {
+        m.put(method, RoutedMethod.of(method));
+      }
+    }
+    this.methods = Map.copyOf(m);
+  }
+
+  @Override
+  public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args)
+      throws Throwable {
+    RoutedMethod m = methods.get(method);
+    if (m == null) {
+      return local(proxy, method, args);
+    }
+    long deadline = ticker.nanos() + deadlineNanos;
+    Plan plan;
+    try {
+      plan = plan(m, args);
+    } catch (RpcException e) {
+      if (m.async()) {
+        return CompletableFuture.failedFuture(e);
+      }
+      throw e;
+    }
+    router.budget().onRequest();
+    Assignment<NodeState> place = plan.place();
+    if (m.async()) {
+      CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
+      if (place != null) {
+        result.whenComplete((r, t) -> place.close());
+      }
+      new AsyncCall(m, args, plan.nodes(), deadline, result).attempt(0, null);
+      return result;
+    }
+    try {
+      return callBlocking(m, args, plan.nodes(), deadline);
+    } finally {
+      if (place != null) {
+        place.close();
+      }
+    }
+  }
+
+  /**
+   * A call's nodes in the order to try them, and its place under bounded loads (held until the call
+   * ends, whichever node serves it), if the service uses them.
+   */
+  private record Plan(List<NodeState> nodes, @Nullable Assignment<NodeState> place) {}
+
+  /** Plans a call; fails if the service has no instance or the key is null. */
+  private Plan plan(RoutedMethod m, @Nullable Object[] args) {
+    RoutingSnapshot snapshot = router.current();
+    HashRing<NodeState> ring = snapshot.ring();
+    if (ring == null) {
+      throw new RpcException(
+          Status.UNAVAILABLE,
+          "no live instance of service "
+              + router.service()
+              + " to call "
+              + RoutedMethod.describe(m.method()));
+    }
+    int n = snapshot.nodes().size();
+    List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts));
+    List<NodeState> ejected = new ArrayList<>(2);
+    if (m.keyIndex() >= 0) {
+      byte[] key = m.keyBytes(args);
+      if (key == null) {
+        throw new RpcException(
+            Status.INVALID_ARGUMENT,
+            "the @RouteKey argument "
+                + m.keyIndex()
+                + " of "
+                + RoutedMethod.describe(m.method())
+                + " is null; a routed call needs a key");
+      }
+      long hash = ring.hash(key);
+      BoundedLoadRouter<NodeState> bounded = router.bounded();
+      if (bounded != null) {
+        // Bounded loads: the first node with room along the key's list, then the list as usual.
+        Assignment<NodeState> place = bounded.acquire(hash);
+        NodeState first = place.node().payload();
+        if (first != null) {
+          (first.health().isEjected() ? ejected : healthy).add(first);
+        }
+        addPreferences(ring, hash, n, first, healthy, ejected);
+        healthy.addAll(ejected);
+        return new Plan(cap(healthy), place);
+      }
+      addPreferences(ring, hash, n, null, healthy, ejected);
+    } else {
+      List<NodeState> all = snapshot.nodes();
+      int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
+      for (int i = 0; i < n; i++) {
+        NodeState s = all.get((start + i) % n);
+        (s.health().isEjected() ? ejected : healthy).add(s);
+      }
+      // Power of two choices (Mitzenmacher, 2001): the first two of a random rotation are two
+      // random nodes; put the less loaded first.
+      if (healthy.size() >= 2) {
+        int j =
+            1 + (healthy.size() > 2 ? ThreadLocalRandom.current().nextInt(healthy.size() - 1) : 0);
+        NodeState a = healthy.get(0);
+        NodeState b = healthy.get(j);
+        if (b.inFlight() < a.inFlight()) {
+          healthy.set(0, b);
+          healthy.set(j, a);
+        }
+      }
+    }
+    healthy.addAll(ejected);
+    return new Plan(cap(healthy), null);
+  }
+
+  /** The key's preference list but {@code skip}, healthy nodes apart from ejected ones. */
+  private void addPreferences(
+      HashRing<NodeState> ring,
+      long hash,
+      int n,
+      @Nullable NodeState skip,
+      List<NodeState> healthy,
+      List<NodeState> ejected) {
+    // A few more than maxAttempts, so that ejected nodes can be passed over.
+    for (Node<NodeState> node : ring.preferenceList(hash, Math.min(n, maxAttempts + 2))) {
+      NodeState s = node.payload();
+      if (s != null && s != skip) {
+        (s.health().isEjected() ? ejected : healthy).add(s);
+      }
+    }
+  }
+
+  private List<NodeState> cap(List<NodeState> nodes) {
+    return nodes.size() > maxAttempts ? nodes.subList(0, maxAttempts) : nodes;
+  }
+
+  private @Nullable Object callBlocking(
+      RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline)
+      throws Throwable {
+    RpcException last = null;
+    for (int i = 0; ; i++) {
+      NodeState node = nodes.get(i);
+      Object target = target(node, deadline, m, last, i);
+      node.begin();
+      try {
+        Object result = invokeOn(target, m, args);
+        node.health().onSuccess();
+        return result;
+      } catch (RpcException e) {
+        record(node, e);
+        if (!mayMoveOn(m, e, i, nodes.size())) {
+          throw e;
+        }
+        last = e;
+      } finally {
+        node.end();
+      }
+    }
+  }
+
+  /**
+   * Calls {@code m} on a plain RPC proxy through its invocation handler, not {@code Method.invoke}:
+   * no reflective access check (the interface need not be public to this package), and the RPC
+   * layer's exceptions arrive unwrapped.
+   */
+  private static @Nullable Object invokeOn(Object target, RoutedMethod m, @Nullable Object[] args)
+      throws Throwable {
+    return Proxy.getInvocationHandler(target).invoke(target, m.method(), args);
+  }
+
+  /** A plain RPC proxy of node, allowed the time left; throws if none is left. */
+  private Object target(
+      NodeState node, long deadline, RoutedMethod m, @Nullable RpcException last, int attempt) {
+    long left = deadline - ticker.nanos();
+    if (left <= 0) {
+      throw RpcException.of(
+          Status.DEADLINE_EXCEEDED,
+          "the deadline of "
+              + RoutedMethod.describe(m.method())
+              + " passed after "
+              + attempt
+              + " attempt(s) on service "
+              + router.service()
+              + (last != null ? "; the last failed with " + last.getMessage() : ""),
+          null,
+          false,
+          false,
+          last);
+    }
+    return rpc.proxy(
+        iface, node.instance().endpoint(), options.withTimeout(Duration.ofNanos(left)));
+  }
+
+  private static void record(NodeState node, RpcException e) {
+    switch (e.status()) {
+      case UNAVAILABLE -> node.health().onFailure();
+      case DEADLINE_EXCEEDED, CANCELLED -> {
+        // Says nothing of the node: the caller's deadline may simply have been short.
+      }
+      default -> node.health().onSuccess(); // the node answered
+    }
+  }
+
+  private boolean mayMoveOn(RoutedMethod m, RpcException e, int attempt, int nodes) {
+    boolean retryable =
+        (e.status() == Status.UNAVAILABLE || e.status() == Status.RESOURCE_EXHAUSTED)
+            && (e.notExecuted() || m.idempotent());
+    return retryable && attempt + 1 < nodes && router.budget().tryRetry();
+  }
+
+  /** The attempts of one CompletableFuture-returning call, each started when the last fails. */
+  private final class AsyncCall {
+    private final RoutedMethod m;
+    private final @Nullable Object[] args;
+    private final List<NodeState> nodes;
+    private final long deadline;
+    private final CompletableFuture<@Nullable Object> result;
+    private volatile @Nullable CompletableFuture<?> inFlight;
+
+    AsyncCall(
+        RoutedMethod m,
+        @Nullable Object[] args,
+        List<NodeState> nodes,
+        long deadline,
+        CompletableFuture<@Nullable Object> result) {
+      this.m = m;
+      this.args = args;
+      this.nodes = nodes;
+      this.deadline = deadline;
+      this.result = result;
+      result.whenComplete(
+          (r, t) -> {
+            CompletableFuture<?> f = inFlight;
+            if (result.isCancelled() && f != null) {
+              f.cancel(true); // cancels the call on the server
+            }
+          });
+    }
+
+    void attempt(int i, @Nullable RpcException last) {
+      if (result.isDone()) {
+        return;
+      }
+      NodeState node = nodes.get(i);
+      CompletableFuture<?> f;
+      Object target;
+      try {
+        target = target(node, deadline, m, last, i);
+      } catch (RpcException e) {
+        result.completeExceptionally(e);
+        return;
+      }
+      try {
+        f = (CompletableFuture<?>) invokeOn(target, m, args);
+      } catch (Throwable t) {
+        f = CompletableFuture.failedFuture(t);
+      }
+      if (f == null) {
+        result.completeExceptionally(
+            new RpcException(
+                Status.INTERNAL, RoutedMethod.describe(m.method()) + " returned null"));
+        return;
+      }
+      node.begin();
+      inFlight = f;
+      if (result.isCancelled()) {
+        f.cancel(true);
+      }
+      f.whenComplete(
+          (r, t) -> {
+            node.end();
+            if (t == null) {
+              node.health().onSuccess();
+              result.complete(r);
+              return;
+            }
+            Throwable cause =
+                t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof RpcException e) {
+              record(node, e);
+              if (mayMoveOn(m, e, i, nodes.size())) {
+                attempt(i + 1, e);
+                return;
+              }
+            }
+            result.completeExceptionally(cause);
+          });
+    }
+  }
+
+  private @Nullable Object local(Object proxy, Method method, @Nullable Object[] args)
+      throws Throwable {
+    if (method.getDeclaringClass() == Object.class) {
+      return switch (method.getName()) {
+        case "equals" -> args != null && proxy == args[0];
+        case "hashCode" -> System.identityHashCode(proxy);
+        case "toString" -> "RoutedProxy[" + iface.getName() + " -> " + router.service() + "]";
+        default -> throw new UnsupportedOperationException(method.toString());
+      };
+    }
+    if (method.isDefault()) {
+      return InvocationHandler.invokeDefault(proxy, method, args);
+    }
+    throw new UnsupportedOperationException(method + " is not a method of " + iface.getName());
+  }
+}

@@ -1,0 +1,150 @@
+package io.ringmesh.cluster.internal;
+
+import io.ringmesh.cluster.Discovery;
+import io.ringmesh.cluster.ServiceInstance;
+import io.ringmesh.ring.BoundedLoadRouter;
+import io.ringmesh.ring.HashRing;
+import io.ringmesh.ring.HashRingBuilder;
+import io.ringmesh.ring.Node;
+import io.ringmesh.ring.RingHolder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The routing state of one service in one client: the current {@link RoutingSnapshot}, rebuilt from
+ * discovery whenever it changes and swapped in atomically.
+ *
+ * <p>Readers call {@link #current()}, one volatile read; they never wait for a rebuild. A change
+ * from discovery only submits a rebuild to the settings' rebuild executor (Dubbo users report
+ * rebuilds of 300 ms on the request path; here a call keeps routing on the previous snapshot until
+ * the next one is ready). Rebuilds carry a generation so a slow, older rebuild never replaces a
+ * newer snapshot.
+ *
+ * <p>Thread-safe.
+ */
+public final class ServiceRouter implements AutoCloseable {
+  private final String service;
+  private final ClusterSettings settings;
+  private final RetryBudget budget;
+  private final AtomicReference<RoutingSnapshot> current;
+  private final AtomicLong generations = new AtomicLong();
+
+  /** Node states by id, kept across rebuilds; guarded by this (only rebuilds touch it). */
+  private final Map<String, NodeState> states = new HashMap<>();
+
+  private final Discovery.Subscription subscription;
+
+  /** Bounded loads, if this service opted in: epsilon, else NaN. */
+  private final double epsilon;
+
+  /** The ring the bounded-load router reads, kept equal to the snapshot's; guarded by this. */
+  private @Nullable RingHolder<NodeState> holder;
+
+  private volatile @Nullable BoundedLoadRouter<NodeState> bounded;
+
+  public ServiceRouter(String service, Discovery discovery, ClusterSettings settings) {
+    this.service = service;
+    this.settings = settings;
+    this.budget =
+        new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.ticker());
+    Double eps = settings.boundedLoadEpsilon().get(service);
+    this.epsilon = eps != null ? eps : Double.NaN;
+    // Subscribe before the first read, so that no change falls between them.
+    this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
+    this.subscription = discovery.subscribe(service, this::onChange);
+    install(build(generations.incrementAndGet(), discovery.instances(service)));
+  }
+
+  /** The service this router routes. */
+  public String service() {
+    return service;
+  }
+
+  /** The current snapshot; never blocks. */
+  public RoutingSnapshot current() {
+    return current.get();
+  }
+
+  /** The retry budget shared by every call to this service. */
+  public RetryBudget budget() {
+    return budget;
+  }
+
+  private void onChange(String ignored, List<ServiceInstance> instances) {
+    long generation = generations.incrementAndGet();
+    try {
+      settings.rebuildExecutor().execute(() -> install(build(generation, instances)));
+    } catch (RejectedExecutionException e) {
+      // The client is closing; nothing routes any more.
+    }
+  }
+
+  /**
+   * The bounded-load router over the current ring, if this service opted in to bounded loads and
+   * has had an instance; else null.
+   */
+  public @Nullable BoundedLoadRouter<NodeState> bounded() {
+    return bounded;
+  }
+
+  private synchronized void install(RoutingSnapshot next) {
+    RoutingSnapshot won =
+        current.accumulateAndGet(next, (old, n) -> n.generation() > old.generation() ? n : old);
+    HashRing<NodeState> ring = won.ring();
+    if (won != next || Double.isNaN(epsilon) || ring == null) {
+      return;
+    }
+    if (holder == null) {
+      holder = new RingHolder<>(ring);
+      bounded = BoundedLoadRouter.create(holder, epsilon);
+    } else {
+      holder.update(r -> ring);
+    }
+  }
+
+  private synchronized RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
+    List<NodeState> nodes = new ArrayList<>(instances.size());
+    Map<String, NodeState> kept = new HashMap<>();
+    for (ServiceInstance i : instances) {
+      NodeState old = states.get(i.nodeId());
+      NodeState s =
+          old != null && old.instance().endpoint().equals(i.endpoint())
+              ? old
+              : new NodeState(i, newHealth());
+      kept.put(i.nodeId(), s);
+      nodes.add(s);
+    }
+    states.clear();
+    states.putAll(kept);
+    nodes.sort(Comparator.comparing(NodeState::nodeId));
+    if (nodes.isEmpty()) {
+      return new RoutingSnapshot(generation, null, nodes);
+    }
+    HashRingBuilder<NodeState> b = HashRing.<NodeState>builder().algorithm(settings.algorithm());
+    for (NodeState s : nodes) {
+      b.node(Node.of(s.nodeId(), s.instance().weight(), s));
+    }
+    return new RoutingSnapshot(generation, b.build(), nodes);
+  }
+
+  private NodeHealth newHealth() {
+    return new NodeHealth(
+        settings.ejectionThreshold(),
+        settings.ejectionBase().toNanos(),
+        settings.ejectionMax().toNanos(),
+        settings.ticker());
+  }
+
+  /** Stops following discovery. */
+  @Override
+  public void close() {
+    subscription.close();
+  }
+}

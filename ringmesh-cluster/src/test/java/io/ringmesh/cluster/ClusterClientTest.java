@@ -1,0 +1,414 @@
+package io.ringmesh.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringmesh.ring.Algorithm;
+import io.ringmesh.ring.HashRing;
+import io.ringmesh.ring.Node;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.RpcException;
+import io.ringmesh.rpc.RpcServer;
+import io.ringmesh.rpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Routed calls over real loopback sockets to in-process nodes. */
+@Timeout(30)
+class ClusterClientTest {
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  private TestCluster cluster(int n) {
+    TestCluster c = new TestCluster(n);
+    closeables.add(c);
+    return c;
+  }
+
+  /** The tests' defaults: a long deadline, and rebuilds on the thread that changes discovery. */
+  private static ClusterClient.Builder base() {
+    return ClusterClient.builder()
+        .defaultDeadline(Duration.ofSeconds(5))
+        .rebuildExecutor(Runnable::run);
+  }
+
+  private ClusterClient client(TestCluster c, ClusterClient.Builder b) {
+    ClusterClient client = b.discovery(c.discovery).build();
+    closeables.add(client);
+    return client;
+  }
+
+  private ClusterClient client(TestCluster c) {
+    return client(c, base());
+  }
+
+  /** The ring a client builds over the cluster's node ids (RING, weight 1). */
+  private static HashRing<Void> ring(TestCluster c) {
+    return HashRing.<Void>builder()
+        .algorithm(Algorithm.RING)
+        .nodes(c.ids().stream().map(id -> Node.<Void>of(id)).toList())
+        .build();
+  }
+
+  /**
+   * A key that node {@code id} owns, found on the ring rather than by calling, so that the client
+   * has no connection to the node yet: a request to a dead node is then certainly never sent. (A
+   * pooled connection to a node that just died can still take a request before the client sees the
+   * reset; that request was sent.)
+   */
+  private static String keyOn(TestCluster c, String id) {
+    HashRing<Void> ring = ring(c);
+    for (int i = 0; ; i++) {
+      String key = "key-" + i;
+      if (ring.route(key).id().equals(id)) {
+        return key;
+      }
+    }
+  }
+
+  @Test
+  void aKeyGoesWhereTheRingByNodeIdSendsIt() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    HashRing<Void> ring = ring(c);
+    for (int i = 0; i < 200; i++) {
+      String key = "user:" + i;
+      assertThat(kv.owner(key)).isEqualTo(ring.route(key).id());
+      assertThat(kv.ownerAsync(key).join()).isEqualTo(ring.route(key).id());
+    }
+  }
+
+  @Test
+  void aNodeRestartedOnANewPortKeepsItsKeys() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    Map<String, String> before = owners(kv, 300);
+    int oldPort = c.port("node-1");
+    c.start("node-1"); // a new server on a new port, same id; discovery updated
+    assertThat(c.port("node-1")).isNotEqualTo(oldPort);
+    assertThat(owners(kv, 300)).isEqualTo(before);
+  }
+
+  @Test
+  void aRemovedNodeMovesOnlyItsOwnKeys() {
+    TestCluster c = cluster(4);
+    Kv kv = client(c).proxy(Kv.class);
+    Map<String, String> before = owners(kv, 400);
+    c.discovery.remove(TestCluster.SERVICE, "node-2");
+    Map<String, String> after = owners(kv, 400);
+    before.forEach(
+        (key, owner) -> {
+          if (!owner.equals("node-2")) {
+            assertThat(after.get(key)).as(key).isEqualTo(owner);
+          }
+        });
+    assertThat(after).doesNotContainValue("node-2");
+  }
+
+  @Test
+  void aRingIsRebuiltOffTheRequestPathAndSwappedWhenReady() {
+    TestCluster c = cluster(2);
+    List<Runnable> pending = new ArrayList<>();
+    ClusterClient client = client(c, base().rebuildExecutor(pending::add)); // rebuilds wait
+    Kv kv = client.proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.discovery.remove(TestCluster.SERVICE, "node-0");
+    // The change is known, the rebuild has not run: calls go on with the old snapshot.
+    assertThat(pending).hasSize(1);
+    c.server("node-0").shutdownNow();
+    assertThat(kv.owner(key)).isEqualTo("node-1"); // failed over: node-0 refused the connection
+    pending.remove(0).run();
+    assertThat(kv.owner(key)).isEqualTo("node-1");
+  }
+
+  @Test
+  void aServiceWithoutInstancesFailsAtOnceNamingTheService() {
+    TestCluster c = cluster(1);
+    Kv kv = client(c).proxy(Kv.class);
+    c.discovery.update(TestCluster.SERVICE, List.of());
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> kv.owner("k"))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.UNAVAILABLE))
+        .hasMessageContaining("no live instance of service " + TestCluster.SERVICE);
+    assertThat(kv.ownerAsync("k"))
+        .failsWithin(Duration.ofSeconds(1))
+        .withThrowableOfType(ExecutionException.class)
+        .withMessageContaining("no live instance");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aNullRouteKeyIsInvalidArgument() {
+    TestCluster c = cluster(1);
+    Kv kv = client(c).proxy(Kv.class);
+    assertThatThrownBy(() -> kv.owner(null))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.INVALID_ARGUMENT))
+        .hasMessageContaining("@RouteKey argument 0 of " + Kv.class.getName() + ".owner is null");
+  }
+
+  /** Two keys on one method. */
+  public interface TwoKeys {
+    String get(@RouteKey String a, @RouteKey String b);
+  }
+
+  /** A key whose toString is not stable. */
+  public interface ObjectKey {
+    record Id(long value) {}
+
+    String get(@RouteKey Id id);
+  }
+
+  @Test
+  void badRouteKeysFailAtProxyCreationNamingTheMethod() {
+    TestCluster c = cluster(1);
+    ClusterClient client = client(c);
+    assertThatThrownBy(() -> client.proxy(TwoKeys.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(TwoKeys.class.getName() + ".get has more than one @RouteKey");
+    assertThatThrownBy(() -> client.proxy(ObjectKey.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(ObjectKey.class.getName() + ".get has a @RouteKey of type");
+  }
+
+  @Test
+  void keylessCallsGoToTheLessLoadedOfTwoNodes() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c).proxy(Kv.class);
+    // Hold 4 calls open; power of two choices over 2 nodes must split them 2 and 2, since each
+    // new call sees both nodes and takes the one with fewer in flight.
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int expected = i + 1;
+      held.add(CompletableFuture.supplyAsync(kv::hold));
+      waitUntil(() -> c.held.get() == expected);
+    }
+    c.releaseHeld.countDown();
+    Map<String, Integer> count = new HashMap<>();
+    for (CompletableFuture<String> f : held) {
+      count.merge(f.get(10, TimeUnit.SECONDS), 1, Integer::sum);
+    }
+    assertThat(count).containsEntry("node-0", 2).containsEntry("node-1", 2);
+  }
+
+  @Test
+  void boundedLoadsSpillAKeyToTheNextNodeWhenItsOwnerIsFull() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c, base().boundedLoads(Kv.class, 0.25)).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    // Four calls held open, all for node-0's key; with m in flight each node may hold
+    // ceil(1.25 * m / 2): 1, 2, 2, 3. So the third call finds node-0 full and spills to node-1.
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int expected = i + 1;
+      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
+      waitUntil(() -> c.held.get() == expected);
+    }
+    c.releaseHeld.countDown();
+    List<String> servedBy = new ArrayList<>();
+    for (CompletableFuture<String> f : held) {
+      servedBy.add(f.get(10, TimeUnit.SECONDS));
+    }
+    assertThat(servedBy).containsExactly("node-0", "node-0", "node-1", "node-0");
+    // Without load the key is back on its owner: places were released.
+    assertThat(kv.owner(key)).isEqualTo("node-0");
+  }
+
+  @Test
+  void withoutBoundedLoadsAKeyStaysOnItsOwnerHoweverBusy() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int expected = i + 1;
+      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
+      waitUntil(() -> c.held.get() == expected);
+    }
+    c.releaseHeld.countDown();
+    for (CompletableFuture<String> f : held) {
+      assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("node-0");
+    }
+  }
+
+  @Test
+  void aCallThatNeverLeftMovesToTheNextNodeEvenIfNotIdempotent() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.server("node-0").shutdownNow(); // connection refused: the request is never sent
+    String second = kv.owner(key);
+    assertThat(second).isNotEqualTo("node-0");
+    assertThat(kv.ownerAsync(key).join()).isEqualTo(second);
+  }
+
+  @Test
+  void aCallTheDeadNodeMayHaveRunFailsUnlessIdempotent() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.crashOnNextCall("node-0");
+    assertThatThrownBy(() -> kv.crash(key))
+        .isInstanceOfSatisfying(
+            RpcException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(Status.UNAVAILABLE);
+              assertThat(e.notExecuted()).isFalse();
+            });
+  }
+
+  @Test
+  void anIdempotentCallMovesOnWhenTheNodeDiesUnderIt() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.crashOnNextCall("node-0");
+    assertThat(kv.crashIdem(key)).isNotEqualTo("node-0");
+  }
+
+  @Test
+  void anIdempotentAsyncCallMovesOnWhenTheNodeDiesUnderIt() throws Exception {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.crashOnNextCall("node-0");
+    assertThat(kv.crashIdemAsync(key).get(10, TimeUnit.SECONDS)).isNotEqualTo("node-0");
+  }
+
+  @Test
+  void attemptsStopAtTheCallsDeadline() {
+    TestCluster c = cluster(3);
+    for (String id : c.ids()) {
+      c.server(id).shutdownNow();
+    }
+    // Every attempt takes 600 ms of the fake clock: with a deadline of 1 s the second attempt
+    // gets the 400 ms left, and there is no time for a third.
+    FakeTicker ticker = new FakeTicker();
+    RpcClient rpc =
+        RpcClient.builder().interceptor(call -> ticker.advance(Duration.ofMillis(600))).build();
+    closeables.add(rpc);
+    Kv kv =
+        client(c, base().rpcClient(rpc).ticker(ticker).defaultDeadline(Duration.ofSeconds(1)))
+            .proxy(Kv.class);
+    assertThatThrownBy(() -> kv.owner("k"))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED))
+        .hasMessageContaining("passed after 2 attempt(s)");
+  }
+
+  @Test
+  void withoutRetryBudgetACallTriesOneNode() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c, base().retryBudget(0, 0)).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.server("node-0").shutdownNow();
+    assertThatThrownBy(() -> kv.owner(key))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.UNAVAILABLE));
+  }
+
+  @Test
+  void aNodeFailingRepeatedlyIsEjectedAndProbedWithAGrowingBackoff() {
+    TestCluster c = cluster(3);
+    FakeTicker ticker = new FakeTicker();
+    String key = keyOn(c, "node-0");
+    int deadPort = c.port("node-0");
+    AtomicInteger attemptsOnDead = new AtomicInteger();
+    RpcClient rpc =
+        RpcClient.builder()
+            .interceptor(
+                call -> {
+                  if (call.endpoint().port() == deadPort) {
+                    attemptsOnDead.incrementAndGet();
+                  }
+                })
+            .build();
+    closeables.add(rpc);
+    Kv kv =
+        client(
+                c,
+                base()
+                    .rpcClient(rpc)
+                    .ticker(ticker)
+                    .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)))
+            .proxy(Kv.class);
+    c.server("node-0").shutdownNow();
+    String next = kv.owner(key); // failure 1, moved on
+    assertThat(kv.owner(key)).isEqualTo(next); // failure 2: ejected for 10 s
+    assertThat(attemptsOnDead).hasValue(2);
+    for (int i = 0; i < 20; i++) {
+      assertThat(kv.owner(key)).isEqualTo(next); // node-0 is not tried while ejected
+    }
+    assertThat(attemptsOnDead).hasValue(2);
+
+    ticker.advance(Duration.ofSeconds(10)); // back: the next call is the probe, which fails
+    assertThat(kv.owner(key)).isEqualTo(next);
+    assertThat(attemptsOnDead).hasValue(3);
+    ticker.advance(Duration.ofSeconds(19)); // ejected again, now for 20 s
+    assertThat(kv.owner(key)).isEqualTo(next);
+    assertThat(attemptsOnDead).hasValue(3);
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(kv.owner(key)).isEqualTo(next); // the second probe
+    assertThat(attemptsOnDead).hasValue(4);
+
+    c.start("node-0"); // back on a new port: a new endpoint starts with a clean record
+    assertThat(kv.owner(key)).isEqualTo("node-0");
+  }
+
+  /** Not public: the routed proxy must not need reflective access to it. */
+  interface PackagePrivateKv {
+    String owner(@RouteKey String key);
+  }
+
+  @Test
+  void aPackagePrivateInterfaceCanBeRouted() {
+    PackagePrivateKv impl = key -> "hidden:" + key;
+    RpcServer server =
+        RpcServer.builder().port(0).service(PackagePrivateKv.class, impl).build().start();
+    closeables.add(server::shutdownNow);
+    StaticDiscovery discovery = new StaticDiscovery();
+    discovery.update(
+        ClusterClient.serviceName(PackagePrivateKv.class),
+        List.of(ServiceInstance.of("n", Endpoint.of("127.0.0.1", server.port()))));
+    ClusterClient client = base().discovery(discovery).build();
+    closeables.add(client);
+    assertThat(client.proxy(PackagePrivateKv.class).owner("k")).isEqualTo("hidden:k");
+  }
+
+  private static Map<String, String> owners(Kv kv, int keys) {
+    Map<String, String> owners = new HashMap<>();
+    for (int i = 0; i < keys; i++) {
+      owners.put("k" + i, kv.owner("k" + i));
+    }
+    return owners;
+  }
+
+  static void waitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 10 s");
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+}
