@@ -24,9 +24,20 @@ final class EnsembleProcesses implements AutoCloseable {
   private final String peers;
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final List<@Nullable Process> processes = new ArrayList<>();
+  private final List<String> electionTimeoutMillis;
 
+  /** An ensemble of {@code size} with Ratis' default election timeouts. */
   EnsembleProcesses(Path dir, int size) throws IOException {
+    this(dir, size, List.of());
+  }
+
+  /**
+   * An ensemble of {@code size} whose members hold elections after {@code min..max} ms without a
+   * leader, or Ratis' default when the list is empty.
+   */
+  EnsembleProcesses(Path dir, int size, List<Long> electionTimeoutMillis) throws IOException {
     this.dir = dir;
+    this.electionTimeoutMillis = electionTimeoutMillis.stream().map(String::valueOf).toList();
     StringBuilder p = new StringBuilder();
     for (int i = 0; i < size; i++) {
       p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
@@ -71,17 +82,20 @@ final class EnsembleProcesses implements AutoCloseable {
 
   private CompletableFuture<Void> launch(int i) throws IOException {
     String javaBin = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            javaBin,
-            "-Xmx256m",
-            "-cp",
-            System.getProperty("java.class.path"),
-            EnsembleMember.class.getName(),
-            peers,
-            "c" + i,
-            dir.resolve("c" + i).toString(),
-            Integer.toString(endpoints.get(i).port()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaBin,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                EnsembleMember.class.getName(),
+                peers,
+                "c" + i,
+                dir.resolve("c" + i).toString(),
+                Integer.toString(endpoints.get(i).port())));
+    command.addAll(electionTimeoutMillis);
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectErrorStream(true);
     Process p = pb.start();
     processes.set(i, p);
