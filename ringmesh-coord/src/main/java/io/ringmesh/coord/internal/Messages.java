@@ -166,5 +166,5 @@ public final class Messages {
       int shard, boolean registry, Optional<String> leader, List<String> replicas) {}
 
   /** Every group of the cluster, in shard order, the registry last. */
-  public record GroupsReply(List<GroupInfo> groups) {}
+  public record GroupsReply(Status status, String message, List<GroupInfo> groups) {}
 }
