@@ -9,8 +9,10 @@ import io.ringmesh.coord.internal.Messages.ListLocksRequest;
 import io.ringmesh.coord.internal.Messages.LockEntry;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
+import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.coord.internal.Status;
+import io.ringmesh.coord.internal.Validation;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import java.time.Duration;
@@ -203,6 +205,22 @@ public final class LockClient implements AutoCloseable {
     return reply.groups().stream()
         .map(g -> new ShardInfo(g.shard(), g.registry(), g.leader(), g.replicas()))
         .toList();
+  }
+
+  /**
+   * The shard that lock {@code name} lives on, as numbered in {@link #shards()}: a pure function of
+   * the name and the cluster's shard count, fixed when the cluster was created.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a valid lock name
+   * @throws LockException UNAVAILABLE if no coordinator answers to tell the shard count
+   */
+  public int shardOf(String name) {
+    Validation.checkName(name)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(problem);
+            });
+    return new Placement(service().clusterInfo().shards()).shardOf(name);
   }
 
   /** The id of the current session, opening one if the last expired. */

@@ -39,6 +39,13 @@ public interface Pricing {
   @Idempotent
   Quote quote(@RouteKey String sku);
 
+  /**
+   * Places an order for {@code units} of {@code sku} at its current price and returns the order's
+   * number on this node. Not idempotent: running it twice places two orders, so a caller that loses
+   * the reply must not blindly send it again.
+   */
+  long order(@RouteKey String sku, int units);
+
   /** This node's cache counters. */
   @Idempotent
   CacheStats cacheStats();

@@ -22,6 +22,8 @@ public final class PricingService implements Pricing {
   private final int capacity;
   private final int rounds;
   private final LinkedHashMap<String, Long> cache;
+  private final java.util.concurrent.atomic.AtomicLong orders =
+      new java.util.concurrent.atomic.AtomicLong();
   private long hits;
   private long misses;
 
@@ -63,6 +65,15 @@ public final class PricingService implements Pricing {
       }
     }
     return new Quote(sku, price, nodeId, false);
+  }
+
+  @Override
+  public long order(String sku, int units) {
+    if (units < 1) {
+      throw new IllegalArgumentException("units must be at least 1; got " + units);
+    }
+    quote(sku);
+    return orders.incrementAndGet();
   }
 
   @Override

@@ -58,4 +58,12 @@ class PricingServiceTest {
         .hasMessageContaining("'cache.capacity'")
         .hasMessageContaining("'zero'");
   }
+
+  @Test
+  void ordersAreNumberedPerNodeAndRejectNoUnits() {
+    PricingService a = new PricingService("a", 10, 1);
+    assertThat(a.order("x", 1)).isEqualTo(1);
+    assertThat(a.order("y", 3)).isEqualTo(2);
+    assertThatThrownBy(() -> a.order("x", 0)).hasMessageContaining("units must be at least 1");
+  }
 }

@@ -86,8 +86,22 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--log-level", description = "TRACE, DEBUG, INFO (default), WARN or ERROR.")
   @Nullable String logLevel;
 
+  @Option(
+      names = "--election-timeout",
+      description = "Raft election timeout range of a coordinator, min..max (default Ratis' own).")
+  @Nullable String electionTimeout;
+
+  @Option(
+      names = "--parent-pid",
+      hidden = true,
+      description = "Exit when this process exits (the demo's children use it).")
+  @Nullable Long parentPid;
+
   @Override
   public Integer call() throws InterruptedException {
+    if (parentPid != null) {
+      exitWithParent(parentPid);
+    }
     NodeConfig c;
     try {
       c = config == null ? new NodeConfig() : NodeConfig.read(config);
@@ -142,10 +156,20 @@ final class NodeCommand implements Callable<Integer> {
     if (self != null) c.coordinator.self = self;
     if (sessionTtl != null) c.sessionTtl = sessionTtl;
     if (logLevel != null) c.logLevel = logLevel;
+    if (electionTimeout != null) c.coordinator.electionTimeout = electionTimeout;
     for (String s : services) {
       NodeConfig.ServiceSettings ss = new NodeConfig.ServiceSettings();
       ss.className = s;
       c.services.add(ss);
     }
+  }
+
+  /** A child of a killed parent exits through its shutdown hook, deregistering cleanly. */
+  private static void exitWithParent(long pid) {
+    var parent = ProcessHandle.of(pid);
+    if (parent.isEmpty()) {
+      throw new CommandFailedException("--parent-pid " + pid + " is not running");
+    }
+    parent.get().onExit().thenRun(() -> System.exit(1));
   }
 }

@@ -196,6 +196,13 @@ public final class NodeConfig {
     if (coordinator.electionTimeout != null) {
       electionTimeout();
     }
+    if (isCoordinator()
+        && coordinator.peers != null
+        && (coordinators == null || coordinators.isBlank())) {
+      throw new ConfigException(
+          "an ensemble member needs 'coordinators' (every coordinator's client host:port) for its"
+              + " own session");
+    }
     if (!isCoordinator() && (coordinators == null || coordinators.isBlank())) {
       throw new ConfigException(
           "a node without the coordinator role needs 'coordinators' (host:port,...) to reach them");

@@ -1,18 +1,26 @@
 package io.ringmesh.node.internal.runtime;
 
+import io.ringmesh.cluster.ClusterClient;
 import io.ringmesh.coord.Coordinator;
 import io.ringmesh.coord.LockClient;
+import io.ringmesh.coord.Registry;
+import io.ringmesh.coord.RegistryEntry;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.TlsConfig;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -23,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: the data directory; the coordinator (coordinator role), whose shards must have
  * leaders before anything uses them; the lock/registry client (every node has a session); the RPC
- * server with the hosted services (service role). Stop order is the reverse, so that in-flight
- * calls drain while the node can still reach the coordinators.
+ * server with the hosted services (service role); then the registry entries. A graceful stop goes
+ * the other way: deregister first (callers stop routing here), drain in-flight calls, close the
+ * session, stop the coordinator. A crashed node's entries go when its session expires.
  *
  * <p>Thread-safe: {@link #close} may race with nothing else; accessors read final fields.
  */
@@ -38,6 +47,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final LockClient lockClient;
   private final @Nullable RpcServer rpcServer;
   private final List<HostedService> services;
+  private final List<String> registered;
 
   private NodeRuntime(Parts p) {
     this.config = p.config;
@@ -47,6 +57,7 @@ public final class NodeRuntime implements AutoCloseable {
     this.lockClient = p.lockClient;
     this.rpcServer = p.rpcServer;
     this.services = p.services;
+    this.registered = List.copyOf(p.registered);
   }
 
   /**
@@ -101,6 +112,50 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
+  /** The service name every node registers itself under, with its roles and admin address. */
+  public static final String NODE_SERVICE = "ringmesh.node";
+
+  /**
+   * Registers the node and each hosted service under the node's session, so that they vanish when
+   * the node dies (its session expires) and the moment it deregisters on a graceful stop.
+   */
+  private static void register(Parts p, Consumer<String> progress) {
+    NodeConfig c = p.config;
+    String host = advertisedHost(c.bind);
+    Registry registry = p.lockClient.registry();
+    Map<String, String> meta = new TreeMap<>();
+    meta.put("roles", String.join(",", c.roles));
+    if (c.adminPort != 0) {
+      meta.put("admin", host + ":" + c.adminPort);
+    }
+    int nodePort = p.rpcServer != null ? p.rpcServer.port() : p.coordinator.rpcPort();
+    registry.register(new RegistryEntry(NODE_SERVICE, p.nodeId, host, nodePort, 1, VERSION, meta));
+    p.registered.add(NODE_SERVICE);
+    for (HostedService s : p.services) {
+      for (Class<?> iface : s.interfaces()) {
+        String name = ClusterClient.serviceName(iface);
+        registry.register(
+            new RegistryEntry(name, p.nodeId, host, p.rpcServer.port(), s.weight(), VERSION, meta));
+        p.registered.add(name);
+      }
+    }
+    progress.accept("registered as " + p.nodeId + " (" + p.registered + ")");
+  }
+
+  private static String advertisedHost(String bind) {
+    if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+      return bind;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      return "127.0.0.1";
+    }
+  }
+
+  private static final String VERSION =
+      Optional.ofNullable(NodeRuntime.class.getPackage().getImplementationVersion()).orElse("dev");
+
   /** This node's id. */
   public String nodeId() {
     return nodeId;
@@ -131,10 +186,12 @@ public final class NodeRuntime implements AutoCloseable {
     return services;
   }
 
-  /** Stops the node: drains calls, closes the session, stops the coordinator. */
+  /** Stops the node: deregisters, drains calls, closes the session, stops the coordinator. */
   @Override
   public void close() {
     Parts p = new Parts(config);
+    p.nodeId = nodeId;
+    p.registered.addAll(registered);
     p.coordinator = coordinator;
     p.rpcClient = rpcClient;
     p.lockClient = lockClient;
@@ -236,12 +293,25 @@ public final class NodeRuntime implements AutoCloseable {
     @Nullable LockClient lockClient;
     @Nullable RpcServer rpcServer;
     final List<HostedService> services = new ArrayList<>();
+    final List<String> registered = new ArrayList<>();
 
     Parts(NodeConfig config) {
       this.config = config;
     }
 
     void close() {
+      if (lockClient != null) {
+        for (String service : registered) {
+          try {
+            lockClient.registry().deregister(service, nodeId);
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "could not deregister {} (its entry goes when the session ends): {}",
+                service,
+                e.toString());
+          }
+        }
+      }
       if (rpcServer != null) {
         rpcServer.shutdown();
         try {
