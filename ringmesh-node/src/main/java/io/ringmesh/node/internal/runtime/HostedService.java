@@ -62,6 +62,21 @@ public record HostedService(Object implementation, List<Class<?>> interfaces, do
     return new HostedService(impl, List.copyOf(ifaces), settings.weight);
   }
 
+  /** The interface named in the config's {@code gateway} list; errors name it. */
+  static Class<?> gatewayInterface(String name) {
+    Class<?> type;
+    try {
+      type = Class.forName(name, false, HostedService.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new NodeConfig.ConfigException("gateway: '" + name + "' is not on the class path");
+    }
+    if (!type.isInterface() || !type.isAnnotationPresent(RpcService.class)) {
+      throw new NodeConfig.ConfigException(
+          "gateway: '" + name + "' is not an interface marked @RpcService");
+    }
+    return type;
+  }
+
   /** Adds this service's interfaces to {@code server}. */
   void addTo(RpcServer.Builder server) {
     for (Class<?> iface : interfaces) {

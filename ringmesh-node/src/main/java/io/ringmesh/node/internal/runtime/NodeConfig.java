@@ -69,6 +69,14 @@ public final class NodeConfig {
   @JsonProperty("services")
   public List<ServiceSettings> services = new ArrayList<>();
 
+  /**
+   * Interfaces the JSON gateway may call besides the hosted ones (binary names of
+   * {@code @RpcService} interfaces on the class path), so a node that hosts nothing can still route
+   * them.
+   */
+  @JsonProperty("gateway")
+  public List<String> gateway = new ArrayList<>();
+
   @JsonProperty("tls")
   public @Nullable TlsSettings tls;
 

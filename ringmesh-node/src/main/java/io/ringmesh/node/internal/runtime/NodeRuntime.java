@@ -1,10 +1,15 @@
 package io.ringmesh.node.internal.runtime;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ringmesh.cluster.ClusterClient;
+import io.ringmesh.cluster.RegistryDiscovery;
 import io.ringmesh.coord.Coordinator;
 import io.ringmesh.coord.LockClient;
+import io.ringmesh.coord.LockException;
 import io.ringmesh.coord.Registry;
 import io.ringmesh.coord.RegistryEntry;
+import io.ringmesh.node.internal.admin.AdminServer;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.TlsConfig;
@@ -17,10 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,6 +55,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final @Nullable RpcServer rpcServer;
   private final List<HostedService> services;
   private final List<String> registered;
+  private final Parts parts;
 
   private NodeRuntime(Parts p) {
     this.config = p.config;
@@ -58,6 +66,7 @@ public final class NodeRuntime implements AutoCloseable {
     this.rpcServer = p.rpcServer;
     this.services = p.services;
     this.registered = List.copyOf(p.registered);
+    this.parts = p;
   }
 
   /**
@@ -87,12 +96,16 @@ public final class NodeRuntime implements AutoCloseable {
         lb.connect(config.coordinators);
       }
       progress.accept("opening a session with the coordinators ...");
-      p.lockClient = lb.build();
+      p.lockClient = openSession(lb, config, progress);
       if (config.isService()) {
         for (NodeConfig.ServiceSettings s : config.services) {
           p.services.add(HostedService.create(s, p.nodeId));
         }
-        RpcServer.Builder sb = RpcServer.builder().bindAddress(config.bind).port(config.rpcPort);
+        RpcServer.Builder sb =
+            RpcServer.builder()
+                .bindAddress(config.bind)
+                .port(config.rpcPort)
+                .interceptor(call -> countCall(p, call.method()));
         if (config.tls != null && config.tls.cert != null && config.tls.key != null) {
           TlsConfig.Builder tls =
               TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key));
@@ -105,6 +118,35 @@ public final class NodeRuntime implements AutoCloseable {
         progress.accept(
             "serving " + p.services.size() + " service(s) on port " + p.rpcServer.port());
       }
+      p.discovery = new RegistryDiscovery(p.lockClient.registry());
+      p.routed = ClusterClient.builder().discovery(p.discovery).rpcClient(p.rpcClient).build();
+      List<Class<?>> callable = new ArrayList<>();
+      p.services.forEach(s -> callable.addAll(s.interfaces()));
+      for (String name : config.gateway) {
+        callable.add(HostedService.gatewayInterface(name));
+      }
+      p.view =
+          new RuntimeView(
+              p.nodeId,
+              new LinkedHashSet<>(config.roles),
+              p.lockClient,
+              RuntimeView.gatewayTargets(callable, p.routed),
+              p.served);
+      p.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      NodeMeters.bind(p.meters, p.view, p.served);
+      AdminServer.Builder ab =
+          AdminServer.builder(p.view)
+              .bindAddress(config.bind)
+              .port(config.adminPort)
+              .meterRegistry(p.meters);
+      p.admin = bound("admin-port", config.adminPort, ab::start);
+      progress.accept(
+          "admin HTTP and dashboard on http://"
+              + advertisedHost(config.bind)
+              + ":"
+              + p.admin.port()
+              + "/");
+      register(p, progress);
       return new NodeRuntime(p);
     } catch (RuntimeException e) {
       p.close();
@@ -125,9 +167,7 @@ public final class NodeRuntime implements AutoCloseable {
     Registry registry = p.lockClient.registry();
     Map<String, String> meta = new TreeMap<>();
     meta.put("roles", String.join(",", c.roles));
-    if (c.adminPort != 0) {
-      meta.put("admin", host + ":" + c.adminPort);
-    }
+    meta.put("admin", host + ":" + p.admin.port());
     int nodePort = p.rpcServer != null ? p.rpcServer.port() : p.coordinator.rpcPort();
     registry.register(new RegistryEntry(NODE_SERVICE, p.nodeId, host, nodePort, 1, VERSION, meta));
     p.registered.add(NODE_SERVICE);
@@ -140,6 +180,47 @@ public final class NodeRuntime implements AutoCloseable {
       }
     }
     progress.accept("registered as " + p.nodeId + " (" + p.registered + ")");
+  }
+
+  /** How long a node waits for the coordinators at start, so start order does not matter. */
+  private static final Duration COORDINATOR_WAIT = Duration.ofSeconds(120);
+
+  private static LockClient openSession(
+      LockClient.Builder b, NodeConfig config, Consumer<String> progress) {
+    long deadline = System.nanoTime() + COORDINATOR_WAIT.toNanos();
+    long pause = 200;
+    boolean told = false;
+    while (true) {
+      try {
+        return b.build();
+      } catch (LockException e) {
+        if (e.code() != LockException.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+          throw new NodeStartException(
+              "no coordinator answered within "
+                  + COORDINATOR_WAIT.toSeconds()
+                  + " s at '"
+                  + config.coordinators
+                  + "' (setting 'coordinators'): "
+                  + e.getMessage(),
+              e);
+        }
+        if (!told) {
+          progress.accept("no coordinator answers yet at " + config.coordinators + "; retrying");
+          told = true;
+        }
+        try {
+          Thread.sleep(pause); // start-up retry pacing
+        } catch (InterruptedException i) {
+          Thread.currentThread().interrupt();
+          throw new NodeStartException("interrupted while waiting for the coordinators", i);
+        }
+        pause = Math.min(2_000, pause * 2);
+      }
+    }
+  }
+
+  private static void countCall(Parts p, String method) {
+    p.served.increment();
   }
 
   private static String advertisedHost(String bind) {
@@ -181,6 +262,11 @@ public final class NodeRuntime implements AutoCloseable {
     return rpcServer == null ? -1 : rpcServer.port();
   }
 
+  /** The port of its admin HTTP server. */
+  public int adminPort() {
+    return parts.admin == null ? -1 : parts.admin.port();
+  }
+
   /** The services it hosts. */
   public List<HostedService> services() {
     return services;
@@ -189,14 +275,7 @@ public final class NodeRuntime implements AutoCloseable {
   /** Stops the node: deregisters, drains calls, closes the session, stops the coordinator. */
   @Override
   public void close() {
-    Parts p = new Parts(config);
-    p.nodeId = nodeId;
-    p.registered.addAll(registered);
-    p.coordinator = coordinator;
-    p.rpcClient = rpcClient;
-    p.lockClient = lockClient;
-    p.rpcServer = rpcServer;
-    p.close();
+    parts.close();
   }
 
   private static String defaultId(NodeConfig config) {
@@ -294,12 +373,21 @@ public final class NodeRuntime implements AutoCloseable {
     @Nullable RpcServer rpcServer;
     final List<HostedService> services = new ArrayList<>();
     final List<String> registered = new ArrayList<>();
+    final LongAdder served = new LongAdder();
+    @Nullable RegistryDiscovery discovery;
+    @Nullable ClusterClient routed;
+    @Nullable RuntimeView view;
+    @Nullable PrometheusMeterRegistry meters;
+    @Nullable AdminServer admin;
 
     Parts(NodeConfig config) {
       this.config = config;
     }
 
     void close() {
+      if (view != null) {
+        view.close();
+      }
       if (lockClient != null) {
         for (String service : registered) {
           try {
@@ -323,6 +411,18 @@ public final class NodeRuntime implements AutoCloseable {
           rpcServer.shutdownNow();
           Thread.currentThread().interrupt();
         }
+      }
+      if (admin != null) {
+        admin.close();
+      }
+      if (routed != null) {
+        routed.close();
+      }
+      if (discovery != null) {
+        discovery.close();
+      }
+      if (meters != null) {
+        meters.close();
       }
       if (lockClient != null) {
         lockClient.close();

@@ -9,6 +9,10 @@ import io.ringmesh.rpc.RpcClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +41,7 @@ class NodeRuntimeTest {
   }
 
   @Test
-  void theEmbeddedNodeServesItsServicesAndCreatesItsDataDirectory() {
+  void theEmbeddedNodeServesItsServicesAndCreatesItsDataDirectory() throws Exception {
     Path data = dir.resolve("a/b/data");
     List<String> steps = new ArrayList<>();
     try (NodeRuntime node = NodeRuntime.start(embedded(data), steps::add);
@@ -47,8 +51,41 @@ class NodeRuntimeTest {
       Pricing p = rpc.proxy(Pricing.class, Endpoint.of("127.0.0.1", node.rpcPort()));
       assertThat(p.quote("sku-1").servedBy()).isEqualTo("n1");
       assertThat(node.lockClient().tryAcquire("x")).isPresent();
+      assertThat(node.lockClient().registry().snapshot().entries())
+          .extracting(e -> e.service() + "/" + e.nodeId())
+          .containsExactlyInAnyOrder("examples.pricing.v1/n1", NodeRuntime.NODE_SERVICE + "/n1");
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + node.adminPort();
+      HttpResponse<String> ready = awaitReady(http, base);
+      assertThat(ready.statusCode()).isEqualTo(200);
+      HttpResponse<String> call =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/call/examples.pricing.v1/quote"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("[\"sku-9\"]"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(call.statusCode()).isEqualTo(200);
+      assertThat(call.body()).contains("\"sku\":\"sku-9\"").contains("\"servedBy\":\"n1\"");
     }
     assertThat(steps).anyMatch(s -> s.contains("serving 1 service"));
+  }
+
+  /** Polls readiness: the view refreshes once a second, so the first answers may be 503. */
+  private static HttpResponse<String> awaitReady(HttpClient http, String base) throws Exception {
+    HttpResponse<String> r;
+    do {
+      r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+              HttpResponse.BodyHandlers.ofString());
+    } while (r.statusCode() != 200 && pause());
+    return r;
+  }
+
+  private static boolean pause() throws InterruptedException {
+    Thread.sleep(100); // polling pace; the test's timeout bounds the wait
+    return true;
   }
 
   @Test
