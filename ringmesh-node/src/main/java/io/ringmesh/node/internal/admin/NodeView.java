@@ -1,8 +1,10 @@
 package io.ringmesh.node.internal.admin;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,7 +99,7 @@ public interface NodeView {
       long lastSeenEpochMillis) {
     public NodeStatus {
       Objects.requireNonNull(nodeId, "nodeId");
-      roles = Set.copyOf(roles);
+      roles = Collections.unmodifiableSortedSet(new TreeSet<>(roles)); // stable order in JSON
       Objects.requireNonNull(rpcAddress, "rpcAddress");
     }
   }

@@ -184,6 +184,7 @@ class AdminServerTest {
     assertThat(c.get("requestsPerSecond").asDouble()).isEqualTo(361.5);
     assertThat(c.get("lastSeenEpochMillis").asLong()).isPositive();
     assertThat(c.get("roles").get(0).asText()).isEqualTo("service");
+    assertThat(nodes.get(0).get("roles").toString()).isEqualTo("[\"coordinator\",\"service\"]");
   }
 
   @Test
@@ -236,6 +237,7 @@ class AdminServerTest {
     HttpResponse<String> missing = get("/../../etc/passwd");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(get("/call/calc/add").statusCode()).isEqualTo(405);
+    assertThat(post("/call/calc/add/extra", "[]").statusCode()).isEqualTo(404);
     HttpResponse<String> postHealth = post("/health/live", "[]");
     assertThat(postHealth.statusCode()).isEqualTo(405);
     assertThat(postHealth.headers().firstValue("Allow")).hasValue("GET, HEAD");
