@@ -75,7 +75,7 @@ public interface NodeView {
    * One node on a ring: its weight and the fraction {@code share} (0..1) of the keyspace it owns;
    * the shares of a ring's members sum to 1.
    */
-  record RingMember(String nodeId, int weight, double share, boolean healthy) {
+  record RingMember(String nodeId, double weight, double share, boolean healthy) {
     public RingMember {
       Objects.requireNonNull(nodeId, "nodeId");
       if (!(share >= 0 && share <= 1)) {
