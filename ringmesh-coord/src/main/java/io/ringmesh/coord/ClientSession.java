@@ -7,6 +7,7 @@ import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
@@ -48,7 +49,12 @@ final class ClientSession {
   private final LockClient client;
   private final UUID id;
   private final long ttlNanos;
-  private final List<Integer> shards;
+  private final int registryGroup;
+
+  /** The groups the session is open on: every shard, and the registry once it is used. */
+  private volatile List<Integer> shards;
+
+  private volatile boolean inRegistry;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile @Nullable LockException endCause;
   private volatile long validUntil;
@@ -75,6 +81,7 @@ final class ClientSession {
     this.id = id;
     this.ttlNanos = ttlNanos;
     this.shards = IntStream.range(0, shardCount).boxed().toList();
+    this.registryGroup = shardCount;
   }
 
   /** Opens a new session on every shard, or throws why it could not. */
@@ -112,6 +119,11 @@ final class ClientSession {
 
   UUID id() {
     return id;
+  }
+
+  /** The number of lock shards (the registry group is numbered after them). */
+  int shardCount() {
+    return registryGroup;
   }
 
   /** Heartbeats sent and not yet answered; tests on a fake clock wait for zero. */
@@ -265,6 +277,86 @@ final class ClientSession {
 
   void runListener(Runnable listener) {
     client.runListener(listener);
+  }
+
+  // ---- registry ----
+
+  /**
+   * Opens this session on the registry group too, the first time the client registers: lock-only
+   * clients never pay for a registry session. From then on the one heartbeat renews it as well, and
+   * the registry's leader expires it (dropping its entries) like any shard's.
+   */
+  void joinRegistry() {
+    if (inRegistry) {
+      return;
+    }
+    synchronized (registryJoin) {
+      if (inRegistry) {
+        return;
+      }
+      LockException cause = endCause;
+      if (cause != null) {
+        throw cause;
+      }
+      long ttlMillis = TimeUnit.NANOSECONDS.toMillis(ttlNanos);
+      SessionReply reply =
+          await(
+              retrying(
+                  () ->
+                      client
+                          .service()
+                          .openSession(
+                              new OpenSessionRequest(id, ttlMillis, List.of(registryGroup))),
+                  ClientSession::worst,
+                  client.time().nanoTime() + client.requestTimeout().toNanos()));
+      Status worst = worst(reply);
+      if (worst != Status.OK) {
+        throw new LockException(
+            codeOf(worst),
+            "could not open session " + id + " on the registry: " + firstProblem(reply));
+      }
+      List<Integer> groups = new java.util.ArrayList<>(shards);
+      groups.add(registryGroup);
+      shards = List.copyOf(groups);
+      inRegistry = true;
+    }
+  }
+
+  private final Object registryJoin = new Object();
+
+  /**
+   * Sends a registry write with a fresh request id, retrying it (same id) while the registry is
+   * unavailable; a SESSION_EXPIRED answer ends the session.
+   *
+   * @param send the call, given (requestId, oldestPendingId)
+   */
+  RegistryWriteReply registryWrite(
+      java.util.function.BiFunction<Long, Long, CompletableFuture<RegistryWriteReply>> send) {
+    joinRegistry();
+    long requestId = begin();
+    RegistryWriteReply reply;
+    try {
+      reply =
+          await(
+              retrying(
+                  () -> send.apply(requestId, oldestPending()),
+                  RegistryWriteReply::status,
+                  client.time().nanoTime() + client.requestTimeout().toNanos()));
+    } finally {
+      finish(requestId);
+    }
+    if (reply.status() == Status.SESSION_EXPIRED) {
+      LockException e =
+          new LockException(
+              LockException.Code.SESSION_EXPIRED,
+              "session " + id + " expired; its registrations are gone: " + reply.message());
+      lose(e);
+      throw e;
+    }
+    if (reply.status() != Status.OK) {
+      throw new LockException(codeOf(reply.status()), reply.message());
+    }
+    return reply;
   }
 
   // ---- requests ----

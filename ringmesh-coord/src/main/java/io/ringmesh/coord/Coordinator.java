@@ -49,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  * shard is replicated on the first {@link Builder#replicas R} coordinators of the ring's preference
  * list for the shard.
  *
+ * <p>Besides the shards, every cluster has one more group, the service registry, numbered after the
+ * last shard and placed on coordinators the same way (see {@link Registry}).
+ *
  * <p>The Raft log is on disk and synced before an entry counts as written; automatic snapshots
  * bound it. A coordinator restarted on the same data directory recovers every session, held lock,
  * waiter and token, then expires the sessions that no longer heartbeat.
@@ -77,6 +80,7 @@ public final class Coordinator implements AutoCloseable {
       Builder b,
       ClusterMetadata metadata,
       List<ShardService> shards,
+      List<List<String>> replicas,
       ExecutorService executor,
       RaftServer server) {
     this.dataDirectory = b.dataDirectory;
@@ -91,7 +95,8 @@ public final class Coordinator implements AutoCloseable {
         new LocalCoordinatorService(
             new ClusterInfo(metadata.clusterName(), metadata.shards(), b.self),
             new Placement(metadata.shards()),
-            shards);
+            shards,
+            replicas);
   }
 
   /** A builder with the embedded defaults. */
@@ -117,7 +122,7 @@ public final class Coordinator implements AutoCloseable {
   /** The shards this coordinator leads now (ready to serve), in shard order. */
   public List<Integer> ledShards() {
     List<Integer> led = new ArrayList<>();
-    for (ShardService s : shards) {
+    for (ShardService s : shards.subList(0, metadata.shards())) {
       if (s.isReadyLeader()) {
         led.add(s.shard());
       }
@@ -364,12 +369,16 @@ public final class Coordinator implements AutoCloseable {
       List<ShardService> services = new ArrayList<>();
       Map<RaftGroupId, ShardService> byGroup = new LinkedHashMap<>();
       Map<Integer, List<String>> hosted = new LinkedHashMap<>();
-      for (int i = 0; i < metadata.shards(); i++) {
-        RaftGroupId gid = RaftGroupId.valueOf(metadata.shardGroupUuid(i));
+      List<List<String>> replicaLists = new ArrayList<>();
+      // Groups 0..S-1 are the lock shards; group S is the registry, placed like a shard S would
+      // be, so that a new coordinator set spreads it like the rest.
+      for (int i = 0; i <= metadata.shards(); i++) {
+        RaftGroupId gid = RaftGroupId.valueOf(metadata.groupUuid(i));
         ShardService s = new ShardService(i, gid, time, executor);
         services.add(s);
         byGroup.put(gid, s);
         List<String> replicaIds = Placement.replicas(i, ids, r);
+        replicaLists.add(replicaIds);
         if (replicaIds.contains(self)) {
           hosted.put(i, replicaIds);
         }
@@ -420,7 +429,7 @@ public final class Coordinator implements AutoCloseable {
         peerAddresses.put(self, host + ":" + port);
         services.forEach(s -> s.attach(server));
         createMissingGroups(server, properties, metadata, hosted, peerAddresses);
-        coordinator = new Coordinator(this, metadata, services, executor, server);
+        coordinator = new Coordinator(this, metadata, services, replicaLists, executor, server);
         coordinator.scheduleSweep();
         awaitLeaders(services, hosted);
         if (rpcPort >= 0) {
@@ -513,11 +522,11 @@ public final class Coordinator implements AutoCloseable {
         throws IOException {
       List<String> ids = List.copyOf(addresses.keySet());
       List<String> preferredLeaders =
-          Placement.preferredLeaders(metadata.shards(), ids, Math.min(replicas, ids.size()));
+          Placement.preferredLeaders(metadata.shards() + 1, ids, Math.min(replicas, ids.size()));
       Set<RaftGroupId> existing = new HashSet<>();
       server.getGroupIds().forEach(existing::add);
       for (Map.Entry<Integer, List<String>> e : hosted.entrySet()) {
-        RaftGroupId gid = RaftGroupId.valueOf(metadata.shardGroupUuid(e.getKey()));
+        RaftGroupId gid = RaftGroupId.valueOf(metadata.groupUuid(e.getKey()));
         if (existing.contains(gid)) {
           continue;
         }

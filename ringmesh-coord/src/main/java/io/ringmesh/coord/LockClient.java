@@ -3,13 +3,21 @@ package io.ringmesh.coord;
 import io.ringmesh.coord.ClientSession.LeaseFuture;
 import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.GroupsReply;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.ListLocksRequest;
+import io.ringmesh.coord.internal.Messages.LockEntry;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
+import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.coord.internal.Status;
+import io.ringmesh.coord.internal.Validation;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -54,6 +62,7 @@ public final class LockClient implements AutoCloseable {
   private final boolean reentrant;
   private final ExecutorService listeners = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicReference<@Nullable ClientSession> session = new AtomicReference<>();
+  private final Registry registry = new Registry(this);
   private volatile boolean closed;
 
   private LockClient(
@@ -134,6 +143,84 @@ public final class LockClient implements AutoCloseable {
           "could not read lock '" + name + "': " + reply.message());
     }
     return new LockInfo(name, reply.holder(), reply.fencingToken(), reply.waiters());
+  }
+
+  /**
+   * The service registry, through this client's session: entries it registers live as long as the
+   * session.
+   */
+  public Registry registry() {
+    return registry;
+  }
+
+  /**
+   * Up to {@code limit} locks that are held or waited for, across every shard, in name order: one
+   * linearizable read per shard, each bounded by {@code limit}. For dashboards; a lock changes
+   * hands between the reads of two shards.
+   *
+   * @throws LockException INVALID_ARGUMENT for a negative limit, UNAVAILABLE if a shard cannot be
+   *     read within the request timeout
+   */
+  public List<LockInfo> locks(int limit) {
+    if (limit < 0) {
+      throw new LockException(
+          LockException.Code.INVALID_ARGUMENT, "limit must not be negative, was " + limit);
+    }
+    ClientSession s = session();
+    long deadline = time.nanoTime() + requestTimeout.toNanos();
+    List<CompletableFuture<ListLocksReply>> replies = new ArrayList<>();
+    for (int shard = 0; shard < s.shardCount(); shard++) {
+      ListLocksRequest request = new ListLocksRequest(shard, limit);
+      replies.add(s.retrying(() -> service().listLocks(request), ListLocksReply::status, deadline));
+    }
+    List<LockInfo> all = new ArrayList<>();
+    for (int shard = 0; shard < replies.size(); shard++) {
+      ListLocksReply reply = ClientSession.await(replies.get(shard));
+      if (reply.status() != Status.OK) {
+        throw new LockException(
+            ClientSession.codeOf(reply.status()),
+            "could not list the locks of shard " + shard + ": " + reply.message());
+      }
+      for (LockEntry e : reply.locks()) {
+        all.add(new LockInfo(e.name(), e.holder(), e.fencingToken(), e.waiters()));
+      }
+    }
+    all.sort(Comparator.comparing(LockInfo::name));
+    return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+  }
+
+  /**
+   * Every Raft group of the lock service (the shards, then the registry) with its replicas and its
+   * leader, if the coordinators asked know it. Answered from the coordinators' memory: no log
+   * entry, no read of the state machines.
+   *
+   * @throws LockException UNAVAILABLE if no coordinator answers
+   */
+  public List<ShardInfo> shards() {
+    GroupsReply reply = ClientSession.await(service().groups());
+    if (reply.status() != Status.OK) {
+      throw new LockException(
+          ClientSession.codeOf(reply.status()), "could not list the shards: " + reply.message());
+    }
+    return reply.groups().stream()
+        .map(g -> new ShardInfo(g.shard(), g.registry(), g.leader(), g.replicas()))
+        .toList();
+  }
+
+  /**
+   * The shard that lock {@code name} lives on, as numbered in {@link #shards()}: a pure function of
+   * the name and the cluster's shard count, fixed when the cluster was created.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a valid lock name
+   * @throws LockException UNAVAILABLE if no coordinator answers to tell the shard count
+   */
+  public int shardOf(String name) {
+    Validation.checkName(name)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(problem);
+            });
+    return new Placement(service().clusterInfo().shards()).shardOf(name);
   }
 
   /** The id of the current session, opening one if the last expired. */

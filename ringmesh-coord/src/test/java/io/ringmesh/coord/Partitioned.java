@@ -5,10 +5,18 @@ import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.Messages.DeregisterRequest;
+import io.ringmesh.coord.internal.Messages.GroupsReply;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.ListLocksRequest;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.RegisterRequest;
+import io.ringmesh.coord.internal.Messages.RegistryReply;
+import io.ringmesh.coord.internal.Messages.RegistryRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
@@ -58,6 +66,31 @@ final class Partitioned implements CoordinatorService {
 
   @Override
   public CompletableFuture<LockInfoReply> describe(LockInfoRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<RegistryWriteReply> register(RegisterRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<RegistryWriteReply> deregister(DeregisterRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<RegistryReply> registry(RegistryRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<ListLocksReply> listLocks(ListLocksRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<GroupsReply> groups() {
     return new CompletableFuture<>();
   }
 }

@@ -29,6 +29,18 @@ public record ClusterMetadata(String clusterName, int shards) {
   }
 
   /**
+   * The Raft group id of group {@code group}: a lock shard below {@link #shards()}, the registry at
+   * {@code shards()}. The registry's id is name-based like the shards', under its own name.
+   */
+  public UUID groupUuid(int group) {
+    if (group == shards) {
+      return UUID.nameUUIDFromBytes(
+          ("ringmesh/" + clusterName + "/registry").getBytes(StandardCharsets.UTF_8));
+    }
+    return shardGroupUuid(group);
+  }
+
+  /**
    * Loads the metadata of {@code dataDir}, or creates it from the requested values if the directory
    * is new.
    *

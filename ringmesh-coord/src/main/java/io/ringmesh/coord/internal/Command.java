@@ -1,6 +1,7 @@
 package io.ringmesh.coord.internal;
 
 import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.ServiceEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -8,10 +9,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * A state machine command: the payload of one Raft log entry of a lock shard.
+ * A state machine command: the payload of one Raft log entry of a lock shard or of the registry
+ * group.
  *
  * <p>Encoding (big-endian, {@link DataOutputStream}):
  *
@@ -66,6 +70,18 @@ public sealed interface Command {
   /** Ends a session at its client's request. */
   record CloseSession(UUID session) implements Command {}
 
+  /**
+   * Registers {@code entry} under {@code session} (registry group only); replaces the entry of the
+   * same (service, nodeId), whichever session owned it.
+   */
+  record Register(UUID session, long requestId, long oldestPendingId, ServiceEntry entry)
+      implements Command {}
+
+  /** Removes the entry of (service, nodeId) if {@code session} owns it (registry group only). */
+  record Deregister(
+      UUID session, long requestId, long oldestPendingId, String service, String nodeId)
+      implements Command {}
+
   /** The encoding version written by this code. */
   byte VERSION = 1;
 
@@ -112,6 +128,21 @@ public sealed interface Command {
         case CloseSession c -> {
           out.writeByte(6);
           writeUuid(out, c.session());
+        }
+        case Register c -> {
+          out.writeByte(7);
+          writeUuid(out, c.session());
+          out.writeLong(c.requestId());
+          out.writeLong(c.oldestPendingId());
+          writeEntry(out, c.entry());
+        }
+        case Deregister c -> {
+          out.writeByte(8);
+          writeUuid(out, c.session());
+          out.writeLong(c.requestId());
+          out.writeLong(c.oldestPendingId());
+          writeString(out, c.service());
+          writeString(out, c.nodeId());
         }
       }
     } catch (IOException e) {
@@ -161,6 +192,10 @@ public sealed interface Command {
                     enumAt(WithdrawReason.values(), in.readByte(), "withdraw reason"));
             case 5 -> new ExpireSession(readUuid(in));
             case 6 -> new CloseSession(readUuid(in));
+            case 7 -> new Register(readUuid(in), in.readLong(), in.readLong(), readEntry(in));
+            case 8 ->
+                new Deregister(
+                    readUuid(in), in.readLong(), in.readLong(), readString(in), readString(in));
             default -> throw new IllegalArgumentException("unknown command tag " + tag);
           };
       if (in.available() > 0) {
@@ -180,6 +215,51 @@ public sealed interface Command {
       throw new IllegalArgumentException("unknown " + what + " " + ordinal);
     }
     return values[ordinal];
+  }
+
+  /**
+   * Writes a registry entry: service, nodeId, host (strings), port (int), weight (double), version
+   * (string), then the metadata as a count and key/value strings in key order.
+   */
+  static void writeEntry(DataOutputStream out, ServiceEntry e) throws IOException {
+    writeString(out, e.service());
+    writeString(out, e.nodeId());
+    writeString(out, e.host());
+    out.writeInt(e.port());
+    out.writeDouble(e.weight());
+    writeString(out, e.version());
+    Map<String, String> sorted = new TreeMap<>(e.metadata());
+    out.writeInt(sorted.size());
+    for (Map.Entry<String, String> m : sorted.entrySet()) {
+      writeString(out, m.getKey());
+      writeString(out, m.getValue());
+    }
+  }
+
+  /** Reads what {@link #writeEntry} wrote; the metadata map keeps key order. */
+  static ServiceEntry readEntry(DataInputStream in) throws IOException {
+    String service = readString(in);
+    String nodeId = readString(in);
+    String host = readString(in);
+    int port = in.readInt();
+    double weight = in.readDouble();
+    String version = readString(in);
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IllegalArgumentException("metadata count " + n + " is not plausible");
+    }
+    Map<String, String> metadata = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      metadata.put(readString(in), readString(in));
+    }
+    return new ServiceEntry(
+        service,
+        nodeId,
+        host,
+        port,
+        weight,
+        version,
+        java.util.Collections.unmodifiableMap(metadata));
   }
 
   /** Writes a UUID as two longs. */

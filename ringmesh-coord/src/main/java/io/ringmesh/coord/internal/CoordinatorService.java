@@ -4,10 +4,18 @@ import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.Messages.DeregisterRequest;
+import io.ringmesh.coord.internal.Messages.GroupsReply;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.ListLocksRequest;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.RegisterRequest;
+import io.ringmesh.coord.internal.Messages.RegistryReply;
+import io.ringmesh.coord.internal.Messages.RegistryRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
@@ -28,6 +36,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>Requests carry (session, requestId); a retry with the same pair is answered with the original
  * result, so callers retry {@link Status#retryable()} outcomes with the same ids. Implementations
  * are thread-safe.
+ *
+ * <p>The registry is one more Raft group, numbered {@code clusterInfo().shards()}: session calls
+ * name it like a shard (a session opened there owns the entries it registers), and the registry
+ * calls below go to its leader.
  */
 public interface CoordinatorService {
 
@@ -51,4 +63,22 @@ public interface CoordinatorService {
 
   /** Reads who holds a lock, linearizably (Raft ReadIndex). */
   CompletableFuture<LockInfoReply> describe(LockInfoRequest request);
+
+  /** Registers a service instance under a session opened on the registry group. */
+  CompletableFuture<RegistryWriteReply> register(RegisterRequest request);
+
+  /** Removes a service instance the session registered. */
+  CompletableFuture<RegistryWriteReply> deregister(DeregisterRequest request);
+
+  /**
+   * Reads the registry linearizably; or, with a known version, an open call that answers when the
+   * version differs from it or the maximum wait passes.
+   */
+  CompletableFuture<RegistryReply> registry(RegistryRequest request);
+
+  /** Lists up to a limit of one shard's locks, linearizably. */
+  CompletableFuture<ListLocksReply> listLocks(ListLocksRequest request);
+
+  /** Every group's replicas, and its leader as far as this coordinator knows. */
+  CompletableFuture<GroupsReply> groups();
 }

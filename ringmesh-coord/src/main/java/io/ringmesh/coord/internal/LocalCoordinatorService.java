@@ -4,10 +4,19 @@ import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.Messages.DeregisterRequest;
+import io.ringmesh.coord.internal.Messages.GroupInfo;
+import io.ringmesh.coord.internal.Messages.GroupsReply;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.ListLocksRequest;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.RegisterRequest;
+import io.ringmesh.coord.internal.Messages.RegistryReply;
+import io.ringmesh.coord.internal.Messages.RegistryRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
@@ -20,17 +29,37 @@ import java.util.function.BiFunction;
 
 /**
  * {@link CoordinatorService} of one coordinator process: validates requests, routes each to the
- * {@link ShardService} of its shard, and answers NOT_LEADER for shards led elsewhere. Thread-safe.
+ * {@link ShardService} of its shard (or of the registry group), and answers NOT_LEADER for groups
+ * led elsewhere. Thread-safe.
  */
 public final class LocalCoordinatorService implements CoordinatorService {
   private final ClusterInfo info;
   private final Placement placement;
   private final List<ShardService> shards;
+  private final List<List<String>> replicas;
 
-  public LocalCoordinatorService(ClusterInfo info, Placement placement, List<ShardService> shards) {
+  /**
+   * @param shards the services of every group: the lock shards in order, then the registry
+   * @param replicas the replica ids of each group, in the same order
+   */
+  public LocalCoordinatorService(
+      ClusterInfo info,
+      Placement placement,
+      List<ShardService> shards,
+      List<List<String>> replicas) {
+    if (shards.size() != info.shards() + 1 || replicas.size() != shards.size()) {
+      throw new IllegalArgumentException(
+          "expected "
+              + (info.shards() + 1)
+              + " group services and replica lists (the shards and the registry), got "
+              + shards.size()
+              + " and "
+              + replicas.size());
+    }
     this.info = info;
     this.placement = placement;
     this.shards = List.copyOf(shards);
+    this.replicas = List.copyOf(replicas);
   }
 
   @Override
@@ -93,6 +122,72 @@ public final class LocalCoordinatorService implements CoordinatorService {
     return shardOf(r.name()).describe(r.name());
   }
 
+  @Override
+  public CompletableFuture<RegistryWriteReply> register(RegisterRequest r) {
+    Optional<String> bad = Validation.checkEntry(r.entry());
+    if (bad.isPresent()) {
+      return CompletableFuture.completedFuture(
+          new RegistryWriteReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty(), false));
+    }
+    return registry().register(r);
+  }
+
+  @Override
+  public CompletableFuture<RegistryWriteReply> deregister(DeregisterRequest r) {
+    Optional<String> bad = Validation.checkRegistryKey(r.service(), r.nodeId());
+    if (bad.isPresent()) {
+      return CompletableFuture.completedFuture(
+          new RegistryWriteReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty(), false));
+    }
+    return registry().deregister(r);
+  }
+
+  @Override
+  public CompletableFuture<RegistryReply> registry(RegistryRequest r) {
+    if (r.knownVersion() >= 0 && r.maxWaitMillis() < 0) {
+      return CompletableFuture.completedFuture(
+          new RegistryReply(
+              Status.INVALID_ARGUMENT,
+              "maxWait must not be negative, was " + r.maxWaitMillis() + " ms",
+              Optional.empty(),
+              0,
+              List.of()));
+    }
+    return registry().registry(r);
+  }
+
+  @Override
+  public CompletableFuture<ListLocksReply> listLocks(ListLocksRequest r) {
+    if (r.shard() < 0 || r.shard() >= info.shards() || r.limit() < 0) {
+      return CompletableFuture.completedFuture(
+          new ListLocksReply(
+              Status.INVALID_ARGUMENT,
+              "shard must be in [0, "
+                  + info.shards()
+                  + ") and limit not negative; was shard "
+                  + r.shard()
+                  + ", limit "
+                  + r.limit(),
+              Optional.empty(),
+              List.of(),
+              0));
+    }
+    return shards.get(r.shard()).listLocks(r.limit());
+  }
+
+  @Override
+  public CompletableFuture<GroupsReply> groups() {
+    List<GroupInfo> groups = new ArrayList<>(shards.size());
+    for (int i = 0; i < shards.size(); i++) {
+      groups.add(new GroupInfo(i, i == info.shards(), shards.get(i).leaderId(), replicas.get(i)));
+    }
+    return CompletableFuture.completedFuture(new GroupsReply(Status.OK, "ok", groups));
+  }
+
+  private ShardService registry() {
+    return shards.get(info.shards());
+  }
+
   private ShardService shardOf(String name) {
     return shards.get(placement.shardOf(name));
   }
@@ -110,7 +205,13 @@ public final class LocalCoordinatorService implements CoordinatorService {
               ? done(
                   shard,
                   Status.INVALID_ARGUMENT,
-                  "shard " + shard + " does not exist; the cluster has " + shards.size())
+                  "group "
+                      + shard
+                      + " does not exist; the cluster has "
+                      + info.shards()
+                      + " shards and the registry (group "
+                      + info.shards()
+                      + ")")
               : call.apply(shard, shards.get(shard)));
     }
     return CompletableFuture.allOf(outcomes.toArray(CompletableFuture<?>[]::new))

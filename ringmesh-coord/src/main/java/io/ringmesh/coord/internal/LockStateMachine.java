@@ -1,5 +1,6 @@
 package io.ringmesh.coord.internal;
 
+import io.ringmesh.coord.internal.Messages.ServiceEntry;
 import io.ringmesh.coord.internal.ShardState.Applied;
 import io.ringmesh.coord.internal.ShardState.LockView;
 import io.ringmesh.coord.internal.ShardState.Result;
@@ -10,10 +11,11 @@ import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -241,11 +243,51 @@ public final class LockStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Answers a read-only query (after Ratis' ReadIndex, so linearizable). The request is a kind byte
+   * and its argument, built by {@link #queryFor}, {@link #registryQuery} or {@link #locksQuery};
+   * queries are never persisted, so their encoding may change between versions.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    String name = request.getContent().toStringUtf8();
-    LockView view = read(s -> s.lock(name));
-    return CompletableFuture.completedFuture(Message.valueOf(encodeLockView(view)));
+    DataInputStream in = new DataInputStream(request.getContent().newInput());
+    try {
+      int kind = in.readByte();
+      org.apache.ratis.thirdparty.com.google.protobuf.ByteString answer =
+          switch (kind) {
+            case QUERY_LOCK -> {
+              String name = Command.readString(in);
+              yield encodeLockView(read(s -> s.lock(name)));
+            }
+            case QUERY_REGISTRY -> {
+              String service = in.readBoolean() ? Command.readString(in) : null;
+              yield encodeRegistry(read(s -> registryView(s, service)));
+            }
+            case QUERY_LOCKS -> {
+              int limit = in.readInt();
+              yield encodeLocks(read(s -> new LocksView(s.locks(limit), s.lockCount())));
+            }
+            default -> throw new IllegalArgumentException("unknown query kind " + kind);
+          };
+      return CompletableFuture.completedFuture(Message.valueOf(answer));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static final int QUERY_LOCK = 1;
+  private static final int QUERY_REGISTRY = 2;
+  private static final int QUERY_LOCKS = 3;
+
+  /** The registry at one version, as a read sees it. */
+  public record RegistryView(long version, List<ServiceEntry> entries) {}
+
+  /** Up to a limit of a shard's locks, and how many it has. */
+  public record LocksView(List<LockView> locks, int total) {}
+
+  /** The registry (or one service of it) of {@code state}; call under {@link #read}. */
+  public static RegistryView registryView(ShardState state, @Nullable String service) {
+    return new RegistryView(state.registryVersion(), state.registryEntries(service));
   }
 
   @Override
@@ -310,19 +352,93 @@ public final class LockStateMachine extends BaseStateMachine {
   }
 
   static LockView decodeLockView(Message message) {
-    return parse(
-        message,
-        in -> {
-          String name = Command.readString(in);
-          UUID holder = in.readBoolean() ? Command.readUuid(in) : null;
-          return new LockView(name, holder, in.readLong(), in.readLong(), in.readInt());
-        });
+    return parse(message, LockStateMachine::readLockView);
+  }
+
+  private static LockView readLockView(DataInputStream in) throws IOException {
+    String name = Command.readString(in);
+    UUID holder = in.readBoolean() ? Command.readUuid(in) : null;
+    return new LockView(name, holder, in.readLong(), in.readLong(), in.readInt());
   }
 
   static Message queryFor(String name) {
     return Message.valueOf(
-        org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
-            name, StandardCharsets.UTF_8));
+        bytes(
+            out -> {
+              out.writeByte(QUERY_LOCK);
+              Command.writeString(out, name);
+            }));
+  }
+
+  static Message registryQuery(@Nullable String service) {
+    return Message.valueOf(
+        bytes(
+            out -> {
+              out.writeByte(QUERY_REGISTRY);
+              out.writeBoolean(service != null);
+              if (service != null) {
+                Command.writeString(out, service);
+              }
+            }));
+  }
+
+  static Message locksQuery(int limit) {
+    return Message.valueOf(
+        bytes(
+            out -> {
+              out.writeByte(QUERY_LOCKS);
+              out.writeInt(limit);
+            }));
+  }
+
+  static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeRegistry(RegistryView v) {
+    return bytes(
+        out -> {
+          out.writeLong(v.version());
+          out.writeInt(v.entries().size());
+          for (ServiceEntry e : v.entries()) {
+            Command.writeEntry(out, e);
+          }
+        });
+  }
+
+  static RegistryView decodeRegistry(Message message) {
+    return parse(
+        message,
+        in -> {
+          long version = in.readLong();
+          int n = in.readInt();
+          List<ServiceEntry> entries = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            entries.add(Command.readEntry(in));
+          }
+          return new RegistryView(version, List.copyOf(entries));
+        });
+  }
+
+  static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeLocks(LocksView v) {
+    return bytes(
+        out -> {
+          out.writeInt(v.total());
+          out.writeInt(v.locks().size());
+          for (LockView l : v.locks()) {
+            out.write(encodeLockView(l).toByteArray());
+          }
+        });
+  }
+
+  static LocksView decodeLocks(Message message) {
+    return parse(
+        message,
+        in -> {
+          int total = in.readInt();
+          int n = in.readInt();
+          List<LockView> locks = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            locks.add(readLockView(in));
+          }
+          return new LocksView(List.copyOf(locks), total);
+        });
   }
 
   private interface Writer {

@@ -1,6 +1,7 @@
 package io.ringmesh.coord.internal;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -97,4 +98,73 @@ public final class Messages {
       Optional<UUID> holder,
       long fencingToken,
       int waiters) {}
+
+  // ---- registry ----
+
+  /**
+   * One service instance in the registry: {@code nodeId} serves {@code service} at {@code
+   * host:port} with a routing {@code weight}, a free-form {@code version} and {@code metadata}.
+   * {@link Validation#checkEntry} says what a valid one is.
+   */
+  public record ServiceEntry(
+      String service,
+      String nodeId,
+      String host,
+      int port,
+      double weight,
+      String version,
+      Map<String, String> metadata) {}
+
+  /** Registers {@code entry} under {@code session}, replacing any entry of the same node. */
+  public record RegisterRequest(
+      UUID session, long requestId, long oldestPendingId, ServiceEntry entry) {}
+
+  /** Removes the entry of {@code nodeId} in {@code service}, if {@code session} owns it. */
+  public record DeregisterRequest(
+      UUID session, long requestId, long oldestPendingId, String service, String nodeId) {}
+
+  /** The outcome of a register or deregister; {@code changed} says whether the registry moved. */
+  public record RegistryWriteReply(
+      Status status, String message, Optional<String> leaderHint, boolean changed) {}
+
+  /**
+   * Reads the registry: every entry, or only {@code service}'s when present. With {@code
+   * knownVersion} >= 0 it is a watch: the reply waits until the registry's version differs from it,
+   * or {@code maxWaitMillis} passes (then it carries the current, unchanged registry).
+   */
+  public record RegistryRequest(Optional<String> service, long knownVersion, long maxWaitMillis) {}
+
+  /** The registry at {@code version} (the log index of its last change). */
+  public record RegistryReply(
+      Status status,
+      String message,
+      Optional<String> leaderHint,
+      long version,
+      List<ServiceEntry> entries) {}
+
+  // ---- listings for operators ----
+
+  /** Lists up to {@code limit} locks of {@code shard}, held or waited for, in name order. */
+  public record ListLocksRequest(int shard, int limit) {}
+
+  /** One lock as listed: its holder and grant token if held, and its waiter count. */
+  public record LockEntry(String name, Optional<UUID> holder, long fencingToken, int waiters) {}
+
+  /** The locks of one shard; {@code total} counts them all, even beyond the limit. */
+  public record ListLocksReply(
+      Status status,
+      String message,
+      Optional<String> leaderHint,
+      List<LockEntry> locks,
+      int total) {}
+
+  /**
+   * One Raft group as a coordinator sees it: a lock shard, or the registry ({@code registry} true,
+   * numbered after the last shard); its leader if known, and its replicas.
+   */
+  public record GroupInfo(
+      int shard, boolean registry, Optional<String> leader, List<String> replicas) {}
+
+  /** Every group of the cluster, in shard order, the registry last. */
+  public record GroupsReply(Status status, String message, List<GroupInfo> groups) {}
 }

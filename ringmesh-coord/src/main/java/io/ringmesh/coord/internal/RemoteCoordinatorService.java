@@ -6,10 +6,19 @@ import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.Messages.DeregisterRequest;
+import io.ringmesh.coord.internal.Messages.GroupInfo;
+import io.ringmesh.coord.internal.Messages.GroupsReply;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.ListLocksRequest;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
 import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.RegisterRequest;
+import io.ringmesh.coord.internal.Messages.RegistryReply;
+import io.ringmesh.coord.internal.Messages.RegistryRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
@@ -166,9 +175,10 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
     Placement p = placement.get();
     if (p == null || p.shards() != first.shards()) {
       placement.set(new Placement(first.shards()));
-      AtomicIntegerArray guesses = new AtomicIntegerArray(first.shards());
+      // One guess per group: the shards, then the registry.
+      AtomicIntegerArray guesses = new AtomicIntegerArray(first.shards() + 1);
       int answered = endpointOfCoordinator.getOrDefault(first.coordinatorId(), 0);
-      for (int i = 0; i < first.shards(); i++) {
+      for (int i = 0; i <= first.shards(); i++) {
         guesses.set(i, answered);
       }
       leaderOf = guesses;
@@ -227,6 +237,86 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
         reply -> redirect(reply.status(), reply.leaderHint()));
   }
 
+  @Override
+  public CompletableFuture<RegistryWriteReply> register(RegisterRequest r) {
+    return shardCall(
+        registryGroup(),
+        s -> s.register(r),
+        false,
+        why -> new RegistryWriteReply(Status.UNAVAILABLE, why, Optional.empty(), false),
+        reply -> redirect(reply.status(), reply.leaderHint()));
+  }
+
+  @Override
+  public CompletableFuture<RegistryWriteReply> deregister(DeregisterRequest r) {
+    return shardCall(
+        registryGroup(),
+        s -> s.deregister(r),
+        false,
+        why -> new RegistryWriteReply(Status.UNAVAILABLE, why, Optional.empty(), false),
+        reply -> redirect(reply.status(), reply.leaderHint()));
+  }
+
+  /** A watch ({@code knownVersion >= 0}) is an open call, like a waiting acquire. */
+  @Override
+  public CompletableFuture<RegistryReply> registry(RegistryRequest r) {
+    return shardCall(
+        registryGroup(),
+        s -> s.registry(r),
+        r.knownVersion() >= 0,
+        why -> new RegistryReply(Status.UNAVAILABLE, why, Optional.empty(), 0, List.of()),
+        reply -> redirect(reply.status(), reply.leaderHint()));
+  }
+
+  @Override
+  public CompletableFuture<ListLocksReply> listLocks(ListLocksRequest r) {
+    return shardCall(
+        r.shard(),
+        s -> s.listLocks(r),
+        false,
+        why -> new ListLocksReply(Status.UNAVAILABLE, why, Optional.empty(), List.of(), 0),
+        reply -> redirect(reply.status(), reply.leaderHint()));
+  }
+
+  /**
+   * Asks every coordinator and merges: a group's leader is known to the coordinators that host it,
+   * so each group takes the first answer that names one.
+   */
+  @Override
+  public CompletableFuture<GroupsReply> groups() {
+    List<CompletableFuture<@Nullable GroupsReply>> answers = new ArrayList<>();
+    for (CoordinatorService c : calls) {
+      CompletableFuture<@Nullable GroupsReply> a;
+      try {
+        a = c.groups().exceptionally(e -> null);
+      } catch (RpcException e) {
+        a = CompletableFuture.completedFuture(null);
+      }
+      answers.add(a);
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture<?>[]::new))
+        .thenApply(
+            v -> {
+              Map<Integer, GroupInfo> merged = new java.util.TreeMap<>();
+              for (CompletableFuture<@Nullable GroupsReply> a : answers) {
+                GroupsReply reply = a.join();
+                if (reply == null || reply.status() != Status.OK) {
+                  continue;
+                }
+                for (GroupInfo g : reply.groups()) {
+                  GroupInfo known = merged.get(g.shard());
+                  if (known == null || (known.leader().isEmpty() && g.leader().isPresent())) {
+                    merged.put(g.shard(), g);
+                  }
+                }
+              }
+              return merged.isEmpty()
+                  ? new GroupsReply(
+                      Status.UNAVAILABLE, "no coordinator answered " + endpoints, List.of())
+                  : new GroupsReply(Status.OK, "ok", List.copyOf(merged.values()));
+            });
+  }
+
   /** Closes the RPC client if this service owns it. */
   @Override
   public void close() {
@@ -243,6 +333,15 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
       return null;
     }
     return hint.map(id -> endpointOfCoordinator.getOrDefault(id, -1)).orElse(-1);
+  }
+
+  private int registryGroup() {
+    Placement p = placement.get();
+    if (p == null) {
+      clusterInfo();
+      p = placement.get();
+    }
+    return p == null ? -1 : p.shards();
   }
 
   private int shardOf(String name) {

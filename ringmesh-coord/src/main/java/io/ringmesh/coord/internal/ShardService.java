@@ -3,15 +3,26 @@ package io.ringmesh.coord.internal;
 import io.ringmesh.coord.TimeSource;
 import io.ringmesh.coord.internal.Command.Acquire;
 import io.ringmesh.coord.internal.Command.CloseSession;
+import io.ringmesh.coord.internal.Command.Deregister;
 import io.ringmesh.coord.internal.Command.ExpireSession;
 import io.ringmesh.coord.internal.Command.OpenSession;
+import io.ringmesh.coord.internal.Command.Register;
 import io.ringmesh.coord.internal.Command.Release;
 import io.ringmesh.coord.internal.Command.Withdraw;
 import io.ringmesh.coord.internal.Command.WithdrawReason;
+import io.ringmesh.coord.internal.LockStateMachine.LocksView;
+import io.ringmesh.coord.internal.LockStateMachine.RegistryView;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
 import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
+import io.ringmesh.coord.internal.Messages.DeregisterRequest;
+import io.ringmesh.coord.internal.Messages.ListLocksReply;
+import io.ringmesh.coord.internal.Messages.LockEntry;
 import io.ringmesh.coord.internal.Messages.LockInfoReply;
+import io.ringmesh.coord.internal.Messages.RegisterRequest;
+import io.ringmesh.coord.internal.Messages.RegistryReply;
+import io.ringmesh.coord.internal.Messages.RegistryRequest;
+import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
@@ -21,6 +32,7 @@ import io.ringmesh.coord.internal.ShardState.LockView;
 import io.ringmesh.coord.internal.ShardState.Result;
 import io.ringmesh.coord.internal.ShardState.WaiterView;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,6 +100,21 @@ public final class ShardService implements LockStateMachine.Listener {
 
   private final CompletableFuture<Void> firstReady = new CompletableFuture<>();
 
+  /*
+   * Registry watches (registry group only). A watch is a long poll held open on the leader: it
+   * completes when an applied entry moves the registry's version away from the version the caller
+   * knows, or with the unchanged registry when its maximum wait passes on this coordinator's clock.
+   * It is registered before the linearizable read that checks the current version, so a change
+   * applied in between is seen by one or the other. Nothing polls: the apply thread's callback
+   * completes the watches (on the executor). A leader change or shutdown ends every watch with a
+   * retryable status, and the client re-issues it to the new leader with the version it knows.
+   */
+  private record Watch(long knownVersion, @Nullable String service, TimeSource.Cancellable timer) {}
+
+  /** While leading: open watches, by their call. */
+  private final ConcurrentHashMap<CompletableFuture<RegistryReply>, Watch> watches =
+      new ConcurrentHashMap<>();
+
   public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
     this.shard = shard;
     this.groupId = groupId;
@@ -126,6 +153,7 @@ public final class ShardService implements LockStateMachine.Listener {
   public void close() {
     closed = true;
     resetLeaderState();
+    endWatches(Status.UNAVAILABLE, "coordinator shut down; re-issue the watch");
     for (WaitKey key : waits.keySet()) {
       CompletableFuture<AcquireReply> call = waits.remove(key);
       if (call != null) {
@@ -256,6 +284,156 @@ public final class ShardService implements LockStateMachine.Listener {
             executor);
   }
 
+  // ---- registry ----
+
+  /** Proposes Register. */
+  public CompletableFuture<RegistryWriteReply> register(RegisterRequest r) {
+    return propose(new Register(r.session(), r.requestId(), r.oldestPendingId(), r.entry()))
+        .thenApplyAsync(this::writeReply, executor);
+  }
+
+  /** Proposes Deregister. */
+  public CompletableFuture<RegistryWriteReply> deregister(DeregisterRequest r) {
+    return propose(
+            new Deregister(
+                r.session(), r.requestId(), r.oldestPendingId(), r.service(), r.nodeId()))
+        .thenApplyAsync(this::writeReply, executor);
+  }
+
+  private RegistryWriteReply writeReply(Result result) {
+    return new RegistryWriteReply(
+        result.status(), result.message(), hint(result.status()), result.ticket() == 1);
+  }
+
+  /**
+   * A linearizable read of the registry (Ratis ReadIndex), or, with {@code knownVersion >= 0}, a
+   * watch that answers once the version differs from it or {@code maxWaitMillis} passes.
+   */
+  public CompletableFuture<RegistryReply> registry(RegistryRequest r) {
+    String service = r.service().orElse(null);
+    if (r.knownVersion() < 0) {
+      return readRegistry(service);
+    }
+    Optional<ShardOutcome> notServing = notServing();
+    if (notServing.isPresent()) {
+      ShardOutcome o = notServing.get();
+      return CompletableFuture.completedFuture(
+          new RegistryReply(o.status(), o.message(), o.leaderHint(), 0, List.of()));
+    }
+    CompletableFuture<RegistryReply> call = new CompletableFuture<>();
+    TimeSource.Cancellable timer =
+        time.schedule(
+            Duration.ofMillis(Math.max(0, r.maxWaitMillis())),
+            () -> {
+              if (watches.remove(call) != null) {
+                readRegistry(service).thenAccept(call::complete);
+              }
+            });
+    watches.put(call, new Watch(r.knownVersion(), service, timer));
+    call.whenComplete(
+        (reply, error) -> {
+          Watch w = watches.remove(call);
+          if (w != null) {
+            w.timer().cancel();
+          }
+        });
+    readRegistry(service)
+        .thenAccept(
+            reply -> {
+              if (reply.status() != Status.OK || reply.version() != r.knownVersion()) {
+                call.complete(reply);
+              }
+            });
+    return call;
+  }
+
+  private CompletableFuture<RegistryReply> readRegistry(@Nullable String service) {
+    return submit(LockStateMachine.registryQuery(service), RaftClientRequest.readRequestType())
+        .thenApplyAsync(
+            reply -> {
+              if (reply.status() != Status.OK || reply.message() == null) {
+                return new RegistryReply(
+                    reply.status(), reply.text(), hint(reply.status()), 0, List.of());
+              }
+              RegistryView v = LockStateMachine.decodeRegistry(reply.message());
+              return new RegistryReply(Status.OK, "ok", Optional.empty(), v.version(), v.entries());
+            },
+            executor);
+  }
+
+  /** Completes the watches the registry's current version has moved past. */
+  private void wakeWatches() {
+    LockStateMachine sm = stateMachine;
+    if (watches.isEmpty() || sm == null) {
+      return;
+    }
+    long version = sm.read(ShardState::registryVersion);
+    for (Map.Entry<CompletableFuture<RegistryReply>, Watch> e : watches.entrySet()) {
+      Watch w = e.getValue();
+      if (w.knownVersion() != version && watches.remove(e.getKey(), w)) {
+        w.timer().cancel();
+        CompletableFuture<RegistryReply> call = e.getKey();
+        executor.execute(
+            () -> {
+              RegistryView v = sm.read(s -> LockStateMachine.registryView(s, w.service()));
+              call.complete(
+                  new RegistryReply(
+                      Status.OK, "changed", Optional.empty(), v.version(), v.entries()));
+            });
+      }
+    }
+  }
+
+  private void endWatches(Status status, String why) {
+    for (CompletableFuture<RegistryReply> call : watches.keySet()) {
+      Watch w = watches.remove(call);
+      if (w != null) {
+        w.timer().cancel();
+        executor.execute(
+            () -> call.complete(new RegistryReply(status, why, Optional.empty(), 0, List.of())));
+      }
+    }
+  }
+
+  /** Up to {@code limit} of this shard's locks, by a linearizable read. */
+  public CompletableFuture<ListLocksReply> listLocks(int limit) {
+    return submit(LockStateMachine.locksQuery(limit), RaftClientRequest.readRequestType())
+        .thenApplyAsync(
+            reply -> {
+              if (reply.status() != Status.OK || reply.message() == null) {
+                return new ListLocksReply(
+                    reply.status(), reply.text(), hint(reply.status()), List.of(), 0);
+              }
+              LocksView v = LockStateMachine.decodeLocks(reply.message());
+              List<LockEntry> locks =
+                  v.locks().stream()
+                      .map(
+                          l ->
+                              new LockEntry(
+                                  l.name(),
+                                  Optional.ofNullable(l.holder()),
+                                  l.token(),
+                                  l.waiters()))
+                      .toList();
+              return new ListLocksReply(Status.OK, "ok", Optional.empty(), locks, v.total());
+            },
+            executor);
+  }
+
+  /** The group's leader as this replica knows it, if it hosts the group and knows one. */
+  public Optional<String> leaderId() {
+    RaftServer s = server;
+    if (s == null || closed) {
+      return Optional.empty();
+    }
+    try {
+      RaftPeerId leader = s.getDivision(groupId).getInfo().getLeaderId();
+      return leader == null ? Optional.empty() : Optional.of(leader.toString());
+    } catch (java.io.IOException | RuntimeException notHosted) {
+      return Optional.empty();
+    }
+  }
+
   // ---- leader duties ----
 
   /**
@@ -317,12 +495,20 @@ public final class ShardService implements LockStateMachine.Listener {
     if (command instanceof ExpireSession || command instanceof CloseSession) {
       lastHeard.remove(command.session());
     }
+    if (!watches.isEmpty()
+        && (command instanceof Register
+            || command instanceof Deregister
+            || command instanceof ExpireSession
+            || command instanceof CloseSession)) {
+      wakeWatches();
+    }
   }
 
   @Override
   public void onLeaderChanged() {
     // Whoever leads next starts every session's TTL afresh; timers belong to the old term.
     resetLeaderState();
+    endWatches(Status.UNAVAILABLE, "the registry's leader changed; re-issue the watch");
   }
 
   @Override

@@ -2,12 +2,15 @@ package io.ringmesh.coord.internal;
 
 import io.ringmesh.coord.internal.Command.Acquire;
 import io.ringmesh.coord.internal.Command.CloseSession;
+import io.ringmesh.coord.internal.Command.Deregister;
 import io.ringmesh.coord.internal.Command.ExpireSession;
 import io.ringmesh.coord.internal.Command.OpenSession;
+import io.ringmesh.coord.internal.Command.Register;
 import io.ringmesh.coord.internal.Command.Release;
 import io.ringmesh.coord.internal.Command.Withdraw;
 import io.ringmesh.coord.internal.Command.WithdrawReason;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.ServiceEntry;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,7 +27,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The deterministic lock table of one shard: sessions, locks, FIFO wait queues, and the results of
- * applied requests. {@link #apply} is a pure function of the state, the log index and the command.
+ * applied requests; in the registry group, also the service instances registered by sessions.
+ * {@link #apply} is a pure function of the state, the log index and the command.
  *
  * <p>Not thread-safe: {@link LockStateMachine} confines mutation to Ratis' apply thread and guards
  * reads from other threads with its own lock.
@@ -74,6 +78,24 @@ public final class ShardState {
    * race: a timeout then loses to the grant, whose reply the caller receives; a cancel releases the
    * grant, because its caller will never learn of it and would otherwise hold the lock forever
    * while heartbeating.
+   *
+   * The registry (DESIGN: "which service instances are alive"). Service instances are entries
+   * owned by a session, so a node that dies loses its entries exactly as a holder loses its locks:
+   * by ExpireSession, proposed by the leader on the same clock and with the same care. The
+   * registry is therefore this same state machine, run in one more Raft group of its own (see
+   * Coordinator): sessions, expiry and (session, requestId) dedup come for free, and lock traffic
+   * on the shards never waits behind registry churn or the other way round. Lock shards simply
+   * never see Register or Deregister.
+   *
+   * An entry is keyed by (service, nodeId). Registering a key replaces its entry whoever owned it,
+   * because a restarted node comes back with a new session while its old one is still alive; the
+   * entry then moves to the new session, so the old session's expiry finds nothing of it to delete.
+   * Deregister only removes an entry its own session owns, for the same reason.
+   *
+   * The registry's version is the log index of the entry that last changed it: increasing across
+   * leader changes and restarts, identical on every replica, and free of a counter that could be
+   * forgotten in a snapshot (the version is in the snapshot all the same, because the entry that
+   * set it may be compacted away). Watchers compare versions, nothing else.
    */
 
   /** The outcome of one applied request, kept for retries. */
@@ -88,6 +110,14 @@ public final class ShardState {
 
     static Result of(Status status, String message) {
       return new Result(status, false, 0, 0, message);
+    }
+
+    /**
+     * The result of a registry write: {@code token} carries the registry version after it, {@code
+     * ticket} 1 if the write changed the registry and 0 if not.
+     */
+    static Result registry(boolean changed, long version, String message) {
+      return new Result(Status.OK, false, version, changed ? 1 : 0, message);
     }
   }
 
@@ -110,6 +140,18 @@ public final class ShardState {
   /** A waiter as the leader sees it, to run its timeout. */
   public record WaiterView(UUID session, long requestId, String name, long waitTimeoutMillis) {}
 
+  /** Registry key of an entry. */
+  private record RegistryKey(String service, String nodeId) implements Comparable<RegistryKey> {
+    @Override
+    public int compareTo(RegistryKey o) {
+      int c = service.compareTo(o.service);
+      return c != 0 ? c : nodeId.compareTo(o.nodeId);
+    }
+  }
+
+  /** A registry entry and the session that owns it. */
+  private record Owned(ServiceEntry entry, UUID owner) {}
+
   /** A lock as a read sees it. */
   public record LockView(
       String name, @Nullable UUID holder, long holderRequestId, long token, int waiters) {}
@@ -121,6 +163,7 @@ public final class ShardState {
     final TreeMap<Long, Result> applied = new TreeMap<>();
     final TreeSet<String> held = new TreeSet<>();
     final TreeMap<String, Long> waiting = new TreeMap<>();
+    final TreeSet<RegistryKey> registered = new TreeSet<>();
 
     Session(UUID id, long ttlMillis) {
       this.id = id;
@@ -145,6 +188,10 @@ public final class ShardState {
 
   private final TreeMap<UUID, Session> sessions = new TreeMap<>();
   private final TreeMap<String, Lock> locks = new TreeMap<>();
+  private final TreeMap<RegistryKey, Owned> registry = new TreeMap<>();
+
+  /** The index of the entry that last changed {@link #registry}; 0 before any change. */
+  private long registryVersion;
 
   /** Applies {@code command}, the payload of the log entry at {@code index}. */
   public Applied apply(long index, Command command) {
@@ -159,6 +206,8 @@ public final class ShardState {
               endSession(index, c.session(), Status.SESSION_EXPIRED, "expired", completions);
           case CloseSession c ->
               endSession(index, c.session(), Status.CANCELLED, "closed", completions);
+          case Register c -> register(index, c);
+          case Deregister c -> deregister(index, c);
         };
     return new Applied(result, List.copyOf(completions));
   }
@@ -312,11 +361,91 @@ public final class ShardState {
     return Result.of(Status.OK, "nothing to withdraw");
   }
 
+  private Result register(long index, Register c) {
+    Optional<String> bad = Validation.checkEntry(c.entry());
+    if (bad.isPresent()) {
+      return Result.of(Status.INVALID_ARGUMENT, bad.get());
+    }
+    Admission in = admit(c.session(), c.requestId(), c.oldestPendingId());
+    if (in.answer() != null) {
+      return in.answer();
+    }
+    Session session = in.session();
+    RegistryKey key = new RegistryKey(c.entry().service(), c.entry().nodeId());
+    Owned previous = registry.put(key, new Owned(c.entry(), session.id));
+    if (previous != null && !previous.owner().equals(session.id)) {
+      Session old = sessions.get(previous.owner());
+      if (old != null) {
+        old.registered.remove(key);
+      }
+    }
+    session.registered.add(key);
+    boolean changed =
+        previous == null
+            || !previous.owner().equals(session.id)
+            || !previous.entry().equals(c.entry());
+    if (changed) {
+      registryVersion = index;
+    }
+    Result result =
+        Result.registry(
+            changed,
+            registryVersion,
+            previous == null
+                ? "registered"
+                : previous.owner().equals(session.id)
+                    ? "re-registered"
+                    : "registered, replacing the entry of session " + previous.owner());
+    session.applied.put(c.requestId(), result);
+    return result;
+  }
+
+  private Result deregister(long index, Deregister c) {
+    Optional<String> bad = Validation.checkRegistryKey(c.service(), c.nodeId());
+    if (bad.isPresent()) {
+      return Result.of(Status.INVALID_ARGUMENT, bad.get());
+    }
+    Admission in = admit(c.session(), c.requestId(), c.oldestPendingId());
+    if (in.answer() != null) {
+      return in.answer();
+    }
+    Session session = in.session();
+    RegistryKey key = new RegistryKey(c.service(), c.nodeId());
+    Owned owned = registry.get(key);
+    Result result;
+    if (owned == null) {
+      result = Result.registry(false, registryVersion, "no such entry; nothing to deregister");
+    } else if (!owned.owner().equals(session.id)) {
+      result =
+          Result.registry(
+              false,
+              registryVersion,
+              "the entry of node '"
+                  + c.nodeId()
+                  + "' in service '"
+                  + c.service()
+                  + "' belongs to another session (the node registered again); left as it is");
+    } else {
+      registry.remove(key);
+      session.registered.remove(key);
+      registryVersion = index;
+      result = Result.registry(true, registryVersion, "deregistered");
+    }
+    session.applied.put(c.requestId(), result);
+    return result;
+  }
+
   private Result endSession(
       long index, UUID id, Status waiterStatus, String how, List<Completion> completions) {
     Session session = sessions.remove(id);
     if (session == null) {
       return unknownSession(id);
+    }
+    if (!session.registered.isEmpty()) {
+      for (RegistryKey key : session.registered) {
+        registry.remove(key);
+      }
+      registryVersion = index;
     }
     // The session's own waits go first, so that none of its locks is handed back to it.
     for (Map.Entry<String, Long> wait : session.waiting.entrySet()) {
@@ -485,6 +614,47 @@ public final class ShardState {
     return sessions.size();
   }
 
+  /** Up to {@code limit} locks held or waited for, in name order. */
+  public List<LockView> locks(int limit) {
+    List<LockView> views = new ArrayList<>(Math.min(limit, locks.size()));
+    for (String name : locks.keySet()) {
+      if (views.size() >= limit) {
+        break;
+      }
+      views.add(lock(name));
+    }
+    return views;
+  }
+
+  /** The log index of the last change to the registry; 0 if it never changed. */
+  public long registryVersion() {
+    return registryVersion;
+  }
+
+  /** The registry's entries, by service then node id; only {@code service}'s when given. */
+  public List<ServiceEntry> registryEntries(@Nullable String service) {
+    List<ServiceEntry> out = new ArrayList<>();
+    Iterable<Owned> owned =
+        service == null
+            ? registry.values()
+            : registry
+                .subMap(
+                    new RegistryKey(service, ""), true, new RegistryKey(service + "\0", ""), false)
+                .values();
+    for (Owned o : owned) {
+      if (service == null || o.entry().service().equals(service)) {
+        out.add(o.entry());
+      }
+    }
+    return out;
+  }
+
+  /** The session that owns the entry of (service, nodeId), if it is registered. */
+  public Optional<UUID> registryOwner(String service, String nodeId) {
+    Owned o = registry.get(new RegistryKey(service, nodeId));
+    return o == null ? Optional.empty() : Optional.of(o.owner());
+  }
+
   /** The number of locks held or waited for. */
   public int lockCount() {
     return locks.size();
@@ -493,11 +663,16 @@ public final class ShardState {
   // ---- snapshot payload ----
 
   private static final int MAGIC = 0x524d4c54; // "RMLT": Ringmesh lock table
-  private static final int FORMAT = 1;
+
+  /** Format 2 appends the registry to format 1; both are read. */
+  private static final int FORMAT = 2;
 
   /**
-   * Writes the whole state. The sessions' held and waiting sets are not written: they are derived
-   * from the locks on {@link #readFrom}.
+   * Writes the whole state. The sessions' held, waiting and registered sets are not written: they
+   * are derived from the locks and the registry on {@link #readFrom}.
+   *
+   * <p>Format 2 is format 1 followed by the registry: its version (long), the entry count (int),
+   * and per entry the owning session (UUID) and the entry ({@code Command.writeEntry}).
    */
   public void writeTo(DataOutputStream out) throws IOException {
     out.writeInt(MAGIC);
@@ -536,6 +711,12 @@ public final class ShardState {
         out.writeLong(w.getValue().ticket());
       }
     }
+    out.writeLong(registryVersion);
+    out.writeInt(registry.size());
+    for (Owned o : registry.values()) {
+      Command.writeUuid(out, o.owner());
+      Command.writeEntry(out, o.entry());
+    }
   }
 
   /**
@@ -549,9 +730,13 @@ public final class ShardState {
       throw new IOException("not a Ringmesh lock table (bad magic number)");
     }
     int format = in.readInt();
-    if (format != FORMAT) {
+    if (format != 1 && format != FORMAT) {
       throw new IOException(
-          "lock table format " + format + " is not supported (this code reads " + FORMAT + ")");
+          "lock table format "
+              + format
+              + " is not supported (this code reads 1 to "
+              + FORMAT
+              + ")");
     }
     ShardState state = new ShardState();
     int sessionCount = count(in, "sessions");
@@ -577,16 +762,32 @@ public final class ShardState {
         lock.holderRequestId = in.readLong();
         lock.token = in.readLong();
         lock.holds = in.readInt();
-        state.session(lock.holder, lock.name).held.add(lock.name);
+        state.session(lock.holder, "lock '" + lock.name + "'").held.add(lock.name);
       }
       int waiters = count(in, "waiters");
       for (int j = 0; j < waiters; j++) {
         UUID id = Command.readUuid(in);
         Waiter w = new Waiter(in.readLong(), in.readLong(), in.readLong());
         lock.waiters.put(id, w);
-        state.session(id, lock.name).waiting.put(lock.name, w.requestId());
+        state.session(id, "lock '" + lock.name + "'").waiting.put(lock.name, w.requestId());
       }
       state.locks.put(lock.name, lock);
+    }
+    if (format >= 2) {
+      state.registryVersion = in.readLong();
+      int entries = count(in, "registry entries");
+      for (int i = 0; i < entries; i++) {
+        UUID owner = Command.readUuid(in);
+        ServiceEntry entry;
+        try {
+          entry = Command.readEntry(in);
+        } catch (IllegalArgumentException e) {
+          throw new IOException("damaged registry entry: " + e.getMessage(), e);
+        }
+        RegistryKey key = new RegistryKey(entry.service(), entry.nodeId());
+        state.registry.put(key, new Owned(entry, owner));
+        state.session(owner, "registry entry " + key).registered.add(key);
+      }
     }
     if (in.read() != -1) {
       throw new IOException("trailing bytes after the lock table");
@@ -594,10 +795,10 @@ public final class ShardState {
     return state;
   }
 
-  private Session session(UUID id, String lockName) throws IOException {
+  private Session session(UUID id, String what) throws IOException {
     Session s = sessions.get(id);
     if (s == null) {
-      throw new IOException("lock '" + lockName + "' refers to unknown session " + id);
+      throw new IOException(what + " refers to unknown session " + id);
     }
     return s;
   }

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.coord.internal.Command.Acquire;
 import io.ringmesh.coord.internal.Command.CloseSession;
+import io.ringmesh.coord.internal.Command.Deregister;
 import io.ringmesh.coord.internal.Command.ExpireSession;
 import io.ringmesh.coord.internal.Command.OpenSession;
+import io.ringmesh.coord.internal.Command.Register;
 import io.ringmesh.coord.internal.Command.Release;
 import io.ringmesh.coord.internal.Command.Withdraw;
 import io.ringmesh.coord.internal.Command.WithdrawReason;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.ServiceEntry;
 import io.ringmesh.coord.internal.ShardState.Applied;
 import io.ringmesh.coord.internal.ShardState.Completion;
 import java.io.ByteArrayInputStream;
@@ -19,10 +22,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The state machine driven directly, one log index per command, without Ratis. */
+@org.junit.jupiter.api.Timeout(60)
 class ShardStateTest {
   private final ShardState state = new ShardState();
   private long index;
@@ -306,6 +311,124 @@ class ShardStateTest {
     assertThatThrownBy(
             () -> ShardState.readFrom(new DataInputStream(new ByteArrayInputStream(bytes))))
         .hasMessageContaining("not a Ringmesh lock table");
+  }
+
+  // ---- registry ----
+
+  private static ServiceEntry entry(String service, String node, int port) {
+    return new ServiceEntry(service, node, "10.0.0.1", port, 1.0, "1.2", Map.of("zone", "a"));
+  }
+
+  private Applied register(UUID session, ServiceEntry e) {
+    long id = ++requestId;
+    return apply(new Register(session, id, id, e));
+  }
+
+  private Applied deregister(UUID session, String service, String node) {
+    long id = ++requestId;
+    return apply(new Deregister(session, id, id, service, node));
+  }
+
+  @Test
+  void registerListsTheEntryAndSetsTheVersionToItsLogIndex() {
+    open(a);
+    Applied r = register(a, entry("kv", "n1", 7000));
+    assertThat(r.result().status()).isEqualTo(Status.OK);
+    assertThat(state.registryVersion()).isEqualTo(index);
+    register(a, entry("web", "n1", 8000));
+    assertThat(state.registryEntries(null)).hasSize(2);
+    assertThat(state.registryEntries("kv")).containsExactly(entry("kv", "n1", 7000));
+    assertThat(state.registryEntries("k")).isEmpty();
+  }
+
+  @Test
+  void reRegisteringTheSameEntryDoesNotMoveTheVersion() {
+    open(a);
+    register(a, entry("kv", "n1", 7000));
+    long version = state.registryVersion();
+    Applied again = register(a, entry("kv", "n1", 7000));
+    assertThat(again.result().ticket()).isZero();
+    assertThat(state.registryVersion()).isEqualTo(version);
+    register(a, entry("kv", "n1", 7001));
+    assertThat(state.registryVersion()).isEqualTo(index);
+    assertThat(state.registryEntries("kv")).containsExactly(entry("kv", "n1", 7001));
+  }
+
+  @Test
+  void deregisterRemovesOnlyTheOwnersEntry() {
+    open(a);
+    open(b);
+    register(a, entry("kv", "n1", 7000));
+    assertThat(deregister(b, "kv", "n1").result().ticket()).isZero();
+    assertThat(state.registryEntries("kv")).hasSize(1);
+    assertThat(deregister(a, "kv", "n1").result().ticket()).isEqualTo(1);
+    assertThat(state.registryEntries("kv")).isEmpty();
+    assertThat(state.registryVersion()).isEqualTo(index);
+  }
+
+  @Test
+  void anExpiredSessionsEntriesGoAndTheVersionMoves() {
+    open(a);
+    open(b);
+    register(a, entry("kv", "n1", 7000));
+    register(a, entry("kv", "n2", 7000));
+    register(b, entry("kv", "n3", 7000));
+    apply(new ExpireSession(a));
+    assertThat(state.registryVersion()).isEqualTo(index);
+    assertThat(state.registryEntries("kv")).containsExactly(entry("kv", "n3", 7000));
+  }
+
+  @Test
+  void aRestartedNodesNewEntrySurvivesTheExpiryOfItsOldSession() {
+    open(a);
+    register(a, entry("kv", "n1", 7000));
+    open(b); // the node restarted: a new session registers the same node id
+    register(b, entry("kv", "n1", 7002));
+    assertThat(state.registryOwner("kv", "n1")).contains(b);
+    long version = state.registryVersion();
+    apply(new ExpireSession(a));
+    assertThat(state.registryEntries("kv")).containsExactly(entry("kv", "n1", 7002));
+    assertThat(state.registryVersion()).isEqualTo(version);
+  }
+
+  @Test
+  void aBadEntryIsRefusedWithTheFieldNamed() {
+    open(a);
+    assertThat(register(a, entry("", "n1", 7000)).result().message()).contains("service");
+    assertThat(register(a, entry("kv", "n1", 70000)).result().message()).contains("port");
+    Applied weight = register(a, new ServiceEntry("kv", "n1", "h", 1, 0, "", Map.of()));
+    assertThat(weight.result().status()).isEqualTo(Status.INVALID_ARGUMENT);
+    assertThat(weight.result().message()).contains("weight");
+    assertThat(state.registryVersion()).isZero();
+  }
+
+  @Test
+  void theRegistryRoundTripsThroughASnapshot() throws IOException {
+    open(a);
+    open(b);
+    register(a, entry("kv", "n1", 7000));
+    register(b, entry("kv", "n2", 7000));
+    byte[] bytes = snapshot(state);
+    ShardState copy = ShardState.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+    assertThat(copy.registryVersion()).isEqualTo(state.registryVersion());
+    assertThat(copy.registryEntries(null)).isEqualTo(state.registryEntries(null));
+    assertThat(snapshot(copy)).isEqualTo(bytes);
+    // Ownership survived: expiring a in the copy removes exactly a's entry.
+    copy.apply(++index, new ExpireSession(a));
+    assertThat(copy.registryEntries(null)).containsExactly(entry("kv", "n2", 7000));
+  }
+
+  @Test
+  void aFormat1SnapshotWithoutARegistryStillLoads() throws IOException {
+    open(a);
+    waitFor(a, "x");
+    byte[] v2 = snapshot(state);
+    // Format 1 is format 2 without the registry tail (version long + count int).
+    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 12);
+    v1[7] = 1;
+    ShardState copy = ShardState.readFrom(new DataInputStream(new ByteArrayInputStream(v1)));
+    assertThat(copy.lock("x")).isEqualTo(state.lock("x"));
+    assertThat(copy.registryVersion()).isZero();
   }
 
   private static byte[] snapshot(ShardState s) throws IOException {

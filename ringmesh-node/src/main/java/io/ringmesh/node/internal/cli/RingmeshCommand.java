@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       RingCommand.class,
       BenchCommand.class,
+      NodeCommand.class,
       CoordinatorCommand.class,
       LockCommand.class,
       TestCommand.class,

@@ -1,0 +1,32 @@
+package io.ringmesh.node.internal.runtime;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as people write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+public final class Durations {
+  private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private Durations() {}
+
+  /**
+   * Parses {@code value}.
+   *
+   * @throws IllegalArgumentException naming the value and the accepted forms
+   */
+  public static Duration parse(String value) {
+    Matcher m = FORM.matcher(value.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "'" + value + "' is not a duration; write a number and a unit: 500ms, 10s, 2m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

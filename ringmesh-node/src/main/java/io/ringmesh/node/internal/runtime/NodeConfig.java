@@ -1,0 +1,280 @@
+package io.ringmesh.node.internal.runtime;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A node's settings, as read from {@code node.yaml} and then overridden by command-line flags. Keys
+ * are written as the flags are ({@code rpc-port}, {@code admin-port}, ...). Every field has the
+ * embedded default: one node with both roles and its own single coordinator, data in {@code
+ * ./data}.
+ *
+ * <p>Mutable while it is being read and overridden; {@link #validate} then checks it once, and the
+ * runtime only reads it. Not thread-safe.
+ */
+public final class NodeConfig {
+  /** The roles a node can take. */
+  public static final Set<String> ROLES = Set.of("coordinator", "service");
+
+  @JsonProperty("id")
+  public @Nullable String id;
+
+  @JsonProperty("roles")
+  public List<String> roles = new ArrayList<>(List.of("coordinator", "service"));
+
+  @JsonProperty("bind")
+  public String bind = "127.0.0.1";
+
+  /** The port of the RPC server hosting this node's services; 0 picks a free one. */
+  @JsonProperty("rpc-port")
+  public int rpcPort = 7500;
+
+  @JsonProperty("admin-port")
+  public int adminPort = 7600;
+
+  @JsonProperty("data")
+  public String data = "data";
+
+  /** Where this node's clients reach the coordinators; empty means its own coordinator. */
+  @JsonProperty("coordinators")
+  public @Nullable String coordinators;
+
+  @JsonProperty("session-ttl")
+  public String sessionTtl = "10s";
+
+  @JsonProperty("log-level")
+  public String logLevel = "INFO";
+
+  @JsonProperty("coordinator")
+  public CoordinatorSettings coordinator = new CoordinatorSettings();
+
+  @JsonProperty("services")
+  public List<ServiceSettings> services = new ArrayList<>();
+
+  @JsonProperty("tls")
+  public @Nullable TlsSettings tls;
+
+  /** The coordinator role's settings. */
+  public static final class CoordinatorSettings {
+    /** The port lock and registry clients connect to; 0 picks a free one. */
+    @JsonProperty("port")
+    public int port = 7400;
+
+    /** The Raft ensemble as {@code id=host:raftPort,...}; absent for a coordinator alone. */
+    @JsonProperty("peers")
+    public @Nullable String peers;
+
+    /** This coordinator's id in {@code peers}. */
+    @JsonProperty("self")
+    public @Nullable String self;
+
+    /** Shard count of a new cluster. */
+    @JsonProperty("shards")
+    public @Nullable Integer shards;
+
+    /**
+     * Raft election timeout range, {@code min..max}, e.g. {@code 1s..2s}; Ratis' default if absent.
+     */
+    @JsonProperty("election-timeout")
+    public @Nullable String electionTimeout;
+  }
+
+  /** One service this node hosts. */
+  public static final class ServiceSettings {
+    /**
+     * The implementation class: public, with a public constructor taking a {@code Map<String,
+     * String>} of settings or none. Each interface it implements that is marked {@code @RpcService}
+     * is served and registered.
+     */
+    @JsonProperty("class")
+    public @Nullable String className;
+
+    @JsonProperty("weight")
+    public double weight = 1;
+
+    /** Passed to the constructor, with {@code node.id} added. */
+    @JsonProperty("settings")
+    public Map<String, String> settings = new LinkedHashMap<>();
+  }
+
+  /** PEM files for TLS on the service RPC port and this node's clients. */
+  public static final class TlsSettings {
+    @JsonProperty("cert")
+    public @Nullable String cert;
+
+    @JsonProperty("key")
+    public @Nullable String key;
+
+    @JsonProperty("trust")
+    public @Nullable String trust;
+  }
+
+  /** Reads {@code file}; errors name the file, the line and what was wrong. */
+  public static NodeConfig read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+    ObjectMapper yaml =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    try {
+      NodeConfig c = yaml.readValue(text.isBlank() ? "{}" : text, NodeConfig.class);
+      return c == null ? new NodeConfig() : c;
+    } catch (UnrecognizedPropertyException e) {
+      String known =
+          e.getKnownPropertyIds().stream()
+              .map(String::valueOf)
+              .sorted()
+              .collect(Collectors.joining(", "));
+      throw new ConfigException(
+          where(file, e.getLocation())
+              + "unknown setting '"
+              + e.getPropertyName()
+              + "'; the settings here are: "
+              + known);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(where(file, e.getLocation()) + e.getOriginalMessage());
+    }
+  }
+
+  private static String where(Path file, @Nullable JsonLocation at) {
+    return at == null || at.getLineNr() < 1 ? file + ": " : file + " line " + at.getLineNr() + ": ";
+  }
+
+  /** Checks every setting; the message names the setting and the fix. */
+  public void validate() {
+    if (roles.isEmpty()) {
+      throw new ConfigException("roles is empty; give coordinator, service or both");
+    }
+    for (String r : roles) {
+      if (!ROLES.contains(r)) {
+        throw new ConfigException(
+            "roles: unknown role '" + r + "'; the roles are coordinator and service");
+      }
+    }
+    port("rpc-port", rpcPort);
+    port("admin-port", adminPort);
+    port("coordinator.port", coordinator.port);
+    duration("session-ttl", sessionTtl);
+    if (sessionTtl().compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("session-ttl is " + sessionTtl + "; the shortest is 1s");
+    }
+    if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+        .contains(logLevel.toUpperCase(Locale.ROOT))) {
+      throw new ConfigException(
+          "log-level '" + logLevel + "' is not one of TRACE, DEBUG, INFO, WARN, ERROR");
+    }
+    if ((coordinator.peers == null) != (coordinator.self == null)) {
+      throw new ConfigException(
+          "coordinator.peers and coordinator.self go together: both for an ensemble member,"
+              + " neither for a coordinator alone");
+    }
+    if (coordinator.electionTimeout != null) {
+      electionTimeout();
+    }
+    if (isCoordinator()
+        && coordinator.peers != null
+        && (coordinators == null || coordinators.isBlank())) {
+      throw new ConfigException(
+          "an ensemble member needs 'coordinators' (every coordinator's client host:port) for its"
+              + " own session");
+    }
+    if (!isCoordinator() && (coordinators == null || coordinators.isBlank())) {
+      throw new ConfigException(
+          "a node without the coordinator role needs 'coordinators' (host:port,...) to reach them");
+    }
+    for (int i = 0; i < services.size(); i++) {
+      ServiceSettings s = services.get(i);
+      if (s.className == null || s.className.isBlank()) {
+        throw new ConfigException("services[" + i + "] has no 'class'");
+      }
+      if (!(s.weight > 0) || Double.isInfinite(s.weight)) {
+        throw new ConfigException(
+            "services[" + i + "].weight is " + s.weight + "; a weight must be positive and finite");
+      }
+    }
+    if (!services.isEmpty() && !isService()) {
+      throw new ConfigException("services are listed but the node has no 'service' role");
+    }
+    if (tls != null && (tls.cert == null) != (tls.key == null)) {
+      throw new ConfigException("tls.cert and tls.key go together");
+    }
+  }
+
+  public boolean isCoordinator() {
+    return roles.contains("coordinator");
+  }
+
+  public boolean isService() {
+    return roles.contains("service");
+  }
+
+  public Duration sessionTtl() {
+    return duration("session-ttl", sessionTtl);
+  }
+
+  /** The election timeout range, or null for Ratis' default. */
+  public Duration @Nullable [] electionTimeout() {
+    String v = coordinator.electionTimeout;
+    if (v == null) {
+      return null;
+    }
+    String[] parts = v.split("\\.\\.");
+    if (parts.length != 2) {
+      throw new ConfigException(
+          "coordinator.election-timeout '" + v + "' is not a range; write min..max, e.g. 1s..2s");
+    }
+    Duration min = duration("coordinator.election-timeout", parts[0]);
+    Duration max = duration("coordinator.election-timeout", parts[1]);
+    if (min.compareTo(max) >= 0) {
+      throw new ConfigException(
+          "coordinator.election-timeout '" + v + "': the minimum must be below the maximum");
+    }
+    return new Duration[] {min, max};
+  }
+
+  static Duration duration(String setting, String value) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(setting + ": " + e.getMessage());
+    }
+  }
+
+  private static void port(String setting, int port) {
+    if (port < 0 || port > 65_535) {
+      throw new ConfigException(setting + " is " + port + "; a port is 0 (any free one) to 65535");
+    }
+  }
+
+  /** A setting is wrong; the message names it. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+}

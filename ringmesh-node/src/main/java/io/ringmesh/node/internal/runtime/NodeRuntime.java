@@ -1,0 +1,338 @@
+package io.ringmesh.node.internal.runtime;
+
+import io.ringmesh.cluster.ClusterClient;
+import io.ringmesh.coord.Coordinator;
+import io.ringmesh.coord.LockClient;
+import io.ringmesh.coord.Registry;
+import io.ringmesh.coord.RegistryEntry;
+import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.RpcServer;
+import io.ringmesh.rpc.TlsConfig;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: what its roles call for, started in dependency order and stopped in reverse.
+ *
+ * <p>Start order: the data directory; the coordinator (coordinator role), whose shards must have
+ * leaders before anything uses them; the lock/registry client (every node has a session); the RPC
+ * server with the hosted services (service role); then the registry entries. A graceful stop goes
+ * the other way: deregister first (callers stop routing here), drain in-flight calls, close the
+ * session, stop the coordinator. A crashed node's entries go when its session expires.
+ *
+ * <p>Thread-safe: {@link #close} may race with nothing else; accessors read final fields.
+ */
+public final class NodeRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+
+  private final NodeConfig config;
+  private final String nodeId;
+  private final @Nullable Coordinator coordinator;
+  private final RpcClient rpcClient;
+  private final LockClient lockClient;
+  private final @Nullable RpcServer rpcServer;
+  private final List<HostedService> services;
+  private final List<String> registered;
+
+  private NodeRuntime(Parts p) {
+    this.config = p.config;
+    this.nodeId = p.nodeId;
+    this.coordinator = p.coordinator;
+    this.rpcClient = p.rpcClient;
+    this.lockClient = p.lockClient;
+    this.rpcServer = p.rpcServer;
+    this.services = p.services;
+    this.registered = List.copyOf(p.registered);
+  }
+
+  /**
+   * Starts a node as {@code config} says, reporting each step to {@code progress}.
+   *
+   * @throws NodeConfig.ConfigException for a wrong setting, naming it
+   * @throws NodeStartException when a part fails to start (a port in use, an unreadable data
+   *     directory), naming the part and the setting; what had started is stopped again
+   */
+  public static NodeRuntime start(NodeConfig config, Consumer<String> progress) {
+    config.validate();
+    Parts p = new Parts(config);
+    try {
+      p.nodeId = config.id != null ? config.id : defaultId(config);
+      Path data = dataDirectory(Path.of(config.data));
+      progress.accept("data in " + data);
+      if (config.isCoordinator()) {
+        progress.accept("starting the coordinator (electing shard leaders) ...");
+        p.coordinator = startCoordinator(config, data.resolve("coordinator"));
+      }
+      p.rpcClient = rpcClient(config);
+      LockClient.Builder lb =
+          LockClient.builder().rpcClient(p.rpcClient).sessionTtl(config.sessionTtl());
+      if (config.coordinators == null || config.coordinators.isBlank()) {
+        lb.coordinator(p.coordinator);
+      } else {
+        lb.connect(config.coordinators);
+      }
+      progress.accept("opening a session with the coordinators ...");
+      p.lockClient = lb.build();
+      if (config.isService()) {
+        for (NodeConfig.ServiceSettings s : config.services) {
+          p.services.add(HostedService.create(s, p.nodeId));
+        }
+        RpcServer.Builder sb = RpcServer.builder().bindAddress(config.bind).port(config.rpcPort);
+        if (config.tls != null && config.tls.cert != null && config.tls.key != null) {
+          TlsConfig.Builder tls =
+              TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key));
+          sb.tls(tls.build());
+        }
+        for (HostedService s : p.services) {
+          s.addTo(sb);
+        }
+        p.rpcServer = bound("rpc-port", config.rpcPort, () -> sb.build().start());
+        progress.accept(
+            "serving " + p.services.size() + " service(s) on port " + p.rpcServer.port());
+      }
+      return new NodeRuntime(p);
+    } catch (RuntimeException e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  /** The service name every node registers itself under, with its roles and admin address. */
+  public static final String NODE_SERVICE = "ringmesh.node";
+
+  /**
+   * Registers the node and each hosted service under the node's session, so that they vanish when
+   * the node dies (its session expires) and the moment it deregisters on a graceful stop.
+   */
+  private static void register(Parts p, Consumer<String> progress) {
+    NodeConfig c = p.config;
+    String host = advertisedHost(c.bind);
+    Registry registry = p.lockClient.registry();
+    Map<String, String> meta = new TreeMap<>();
+    meta.put("roles", String.join(",", c.roles));
+    if (c.adminPort != 0) {
+      meta.put("admin", host + ":" + c.adminPort);
+    }
+    int nodePort = p.rpcServer != null ? p.rpcServer.port() : p.coordinator.rpcPort();
+    registry.register(new RegistryEntry(NODE_SERVICE, p.nodeId, host, nodePort, 1, VERSION, meta));
+    p.registered.add(NODE_SERVICE);
+    for (HostedService s : p.services) {
+      for (Class<?> iface : s.interfaces()) {
+        String name = ClusterClient.serviceName(iface);
+        registry.register(
+            new RegistryEntry(name, p.nodeId, host, p.rpcServer.port(), s.weight(), VERSION, meta));
+        p.registered.add(name);
+      }
+    }
+    progress.accept("registered as " + p.nodeId + " (" + p.registered + ")");
+  }
+
+  private static String advertisedHost(String bind) {
+    if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+      return bind;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      return "127.0.0.1";
+    }
+  }
+
+  private static final String VERSION =
+      Optional.ofNullable(NodeRuntime.class.getPackage().getImplementationVersion()).orElse("dev");
+
+  /** This node's id. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The settings it runs with. */
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** Its coordinator, if it has the coordinator role. */
+  public @Nullable Coordinator coordinator() {
+    return coordinator;
+  }
+
+  /** Its client of the coordinators (locks, registry), holding the node's session. */
+  public LockClient lockClient() {
+    return lockClient;
+  }
+
+  /** The port of its service RPC server, or -1 without the service role. */
+  public int rpcPort() {
+    return rpcServer == null ? -1 : rpcServer.port();
+  }
+
+  /** The services it hosts. */
+  public List<HostedService> services() {
+    return services;
+  }
+
+  /** Stops the node: deregisters, drains calls, closes the session, stops the coordinator. */
+  @Override
+  public void close() {
+    Parts p = new Parts(config);
+    p.nodeId = nodeId;
+    p.registered.addAll(registered);
+    p.coordinator = coordinator;
+    p.rpcClient = rpcClient;
+    p.lockClient = lockClient;
+    p.rpcServer = rpcServer;
+    p.close();
+  }
+
+  private static String defaultId(NodeConfig config) {
+    return config.isCoordinator() && config.coordinator.self != null
+        ? config.coordinator.self
+        : "node-" + config.rpcPort;
+  }
+
+  private static Path dataDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (AccessDeniedException e) {
+      throw new NodeStartException(
+          "data directory " + dir.toAbsolutePath() + " cannot be created: permission denied");
+    } catch (IOException e) {
+      throw new NodeStartException(
+          "data directory " + dir.toAbsolutePath() + " cannot be created: " + e);
+    }
+    if (!Files.isReadable(dir) || !Files.isWritable(dir)) {
+      throw new NodeStartException(
+          "data directory "
+              + dir.toAbsolutePath()
+              + " is not readable and writable by this user; fix its permissions or set 'data'");
+    }
+    return dir.toAbsolutePath();
+  }
+
+  private static Coordinator startCoordinator(NodeConfig config, Path dir) {
+    NodeConfig.CoordinatorSettings c = config.coordinator;
+    Coordinator.Builder b =
+        Coordinator.builder().dataDirectory(dir).rpcPort(c.port).rpcBindAddress(config.bind);
+    if (c.peers != null && c.self != null) {
+      b.peers(c.peers).self(c.self);
+    }
+    if (c.shards != null) {
+      b.shards(c.shards);
+    }
+    Duration[] election = config.electionTimeout();
+    if (election != null) {
+      b.electionTimeout(election[0], election[1]);
+    }
+    return bound(
+        "coordinator.port",
+        c.port,
+        () -> {
+          try {
+            return b.start();
+          } catch (IOException e) {
+            throw new NodeStartException("the coordinator did not start: " + e.getMessage(), e);
+          }
+        });
+  }
+
+  private static RpcClient rpcClient(NodeConfig config) {
+    RpcClient.Builder b = RpcClient.builder();
+    if (config.tls != null && config.tls.trust != null) {
+      TlsConfig.Builder tls = TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust));
+      b.tls(tls.build());
+    }
+    return b.build();
+  }
+
+  /** Runs {@code start}; a bind failure anywhere in its causes names the setting and port. */
+  static <T> T bound(String setting, int port, java.util.function.Supplier<T> start) {
+    try {
+      return start.get();
+    } catch (Exception e) { // Netty rethrows its native bind error undeclared
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof BindException
+            || String.valueOf(t.getMessage()).contains("Address already in use")) {
+          throw new NodeStartException(
+              setting
+                  + " "
+                  + port
+                  + " is already in use (another node or process listens there); stop it or"
+                  + " set another "
+                  + setting,
+              e);
+        }
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new NodeStartException(setting + " " + port + ": " + e, e);
+    }
+  }
+
+  /** What has been started so far, so that a failed start stops it again. */
+  private static final class Parts {
+    final NodeConfig config;
+    String nodeId = "";
+    @Nullable Coordinator coordinator;
+    @Nullable RpcClient rpcClient;
+    @Nullable LockClient lockClient;
+    @Nullable RpcServer rpcServer;
+    final List<HostedService> services = new ArrayList<>();
+    final List<String> registered = new ArrayList<>();
+
+    Parts(NodeConfig config) {
+      this.config = config;
+    }
+
+    void close() {
+      if (lockClient != null) {
+        for (String service : registered) {
+          try {
+            lockClient.registry().deregister(service, nodeId);
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "could not deregister {} (its entry goes when the session ends): {}",
+                service,
+                e.toString());
+          }
+        }
+      }
+      if (rpcServer != null) {
+        rpcServer.shutdown();
+        try {
+          if (!rpcServer.awaitTermination(Duration.ofSeconds(10))) {
+            LOG.warn("in-flight calls did not finish within 10 s; stopping them");
+            rpcServer.shutdownNow();
+          }
+        } catch (InterruptedException e) {
+          rpcServer.shutdownNow();
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (lockClient != null) {
+        lockClient.close();
+      }
+      if (rpcClient != null) {
+        rpcClient.close();
+      }
+      if (coordinator != null) {
+        coordinator.close();
+      }
+    }
+  }
+}
