@@ -99,12 +99,19 @@ final class AdminRoutes {
       String[] parts = path.split("/", -1);
       return gateway.call(parts[2], parts[3], request.body());
     }
+    if (path.startsWith("/call/")) {
+      return done(
+          AdminResponse.error(
+              mapper,
+              404,
+              "no such resource: " + path + "; the gateway is /call/{service}/{method}"));
+    }
     if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
       return done(methodNotAllowed("GET, HEAD"));
     }
     return switch (route) {
-      case "/health/live" ->
-          done(AdminResponse.json(mapper, 200, Map.of("live", true, "nodeId", view.nodeId())));
+      // Liveness asks nothing of the node view: it says only that this process still serves.
+      case "/health/live" -> done(AdminResponse.json(mapper, 200, Map.of("live", true)));
       case "/health", "/health/ready" -> async(this::ready);
       case "/metrics" ->
           async(

@@ -21,6 +21,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,6 +87,12 @@ public final class AdminServer implements AutoCloseable {
 
   private static final int MAX_BODY_BYTES = 1 << 20;
 
+  /**
+   * A connection with no traffic either way for this long is closed; never sooner than a gateway
+   * call may take.
+   */
+  private static final long MIN_IDLE_SECONDS = 120;
+
   private final PrometheusMeterRegistry registry;
   private final boolean ownsRegistry;
   private final JvmGcMetrics gcMetrics;
@@ -123,6 +130,7 @@ public final class AdminServer implements AutoCloseable {
     this.group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("ringmesh-admin-io", true), NioIoHandler.newFactory());
+    long idleSeconds = Math.max(MIN_IDLE_SECONDS, b.gatewayTimeout.toSeconds() + 10);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -132,6 +140,7 @@ public final class AdminServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     ch.pipeline()
+                        .addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
                         .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
                         .addLast(new AdminHttpHandler(routes));

@@ -67,9 +67,19 @@ final class JsonGateway {
     this.timeout = timeout;
   }
 
-  /** The response to a call; never completes exceptionally. */
+  /**
+   * The response to a call. Completes exceptionally only if the node view throws; everything the
+   * request or the call gets wrong is a response. The node view and the call run on the executor.
+   */
   CompletableFuture<AdminResponse> call(String service, String methodName, byte[] body) {
     long start = System.nanoTime();
+    return CompletableFuture.supplyAsync(
+            () -> resolveAndCall(service, methodName, body, start), executor)
+        .thenCompose(response -> response);
+  }
+
+  private CompletableFuture<AdminResponse> resolveAndCall(
+      String service, String methodName, byte[] body, long start) {
     Resolved resolved;
     try {
       resolved = resolve(service, methodName, body);
@@ -256,7 +266,7 @@ final class JsonGateway {
       what = e.status() + ": " + e.getMessage();
     } else if (cause instanceof TimeoutException) {
       details.put("status", Status.DEADLINE_EXCEEDED.name());
-      what = "no result within the gateway's timeout of " + timeout;
+      what = "no result within the gateway's timeout of " + timeout.toMillis() + " ms";
     } else {
       details.put("errorType", cause.getClass().getName());
       what = cause.getClass().getSimpleName() + ": " + cause.getMessage();

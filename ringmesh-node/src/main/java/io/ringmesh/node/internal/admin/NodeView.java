@@ -1,8 +1,10 @@
 package io.ringmesh.node.internal.admin;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,7 +75,7 @@ public interface NodeView {
    * One node on a ring: its weight and the fraction {@code share} (0..1) of the keyspace it owns;
    * the shares of a ring's members sum to 1.
    */
-  record RingMember(String nodeId, int weight, double share, boolean healthy) {
+  record RingMember(String nodeId, double weight, double share, boolean healthy) {
     public RingMember {
       Objects.requireNonNull(nodeId, "nodeId");
       if (!(share >= 0 && share <= 1)) {
@@ -97,7 +99,7 @@ public interface NodeView {
       long lastSeenEpochMillis) {
     public NodeStatus {
       Objects.requireNonNull(nodeId, "nodeId");
-      roles = Set.copyOf(roles);
+      roles = Collections.unmodifiableSortedSet(new TreeSet<>(roles)); // stable order in JSON
       Objects.requireNonNull(rpcAddress, "rpcAddress");
     }
   }

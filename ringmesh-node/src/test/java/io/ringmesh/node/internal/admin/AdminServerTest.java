@@ -11,13 +11,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,6 +184,7 @@ class AdminServerTest {
     assertThat(c.get("requestsPerSecond").asDouble()).isEqualTo(361.5);
     assertThat(c.get("lastSeenEpochMillis").asLong()).isPositive();
     assertThat(c.get("roles").get(0).asText()).isEqualTo("service");
+    assertThat(nodes.get(0).get("roles").toString()).isEqualTo("[\"coordinator\",\"service\"]");
   }
 
   @Test
@@ -233,9 +237,59 @@ class AdminServerTest {
     HttpResponse<String> missing = get("/../../etc/passwd");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(get("/call/calc/add").statusCode()).isEqualTo(405);
+    assertThat(post("/call/calc/add/extra", "[]").statusCode()).isEqualTo(404);
     HttpResponse<String> postHealth = post("/health/live", "[]");
     assertThat(postHealth.statusCode()).isEqualTo(405);
     assertThat(postHealth.headers().firstValue("Allow")).hasValue("GET, HEAD");
+  }
+
+  @Test
+  void headAnswersHeadersWithoutABody() throws Exception {
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(uri("/api/nodes"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEmpty();
+    assertThat(r.headers().firstValueAsLong("Content-Length").orElseThrow()).isPositive();
+  }
+
+  @Test
+  void aFailingNodeViewIs500AndTheServerKeepsServing() throws Exception {
+    view.setFailing(true);
+    HttpResponse<String> r = get("/api/nodes");
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(json(r).get("error").asText()).contains("the registry snapshot is broken");
+    view.setFailing(false);
+    assertThat(get("/api/nodes").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void pipelinedResponsesKeepRequestOrderWhenTheFirstFinishesLast() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(10_000);
+      String requests =
+          "POST /call/calc/gated HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              + "Content-Length: 2\r\n\r\n[]"
+              + "GET /health/live HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+
+      // The second request is answered by the routes while the first still waits on its gate.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (registry.find("ringmesh.admin.http.requests").tag("route", "/health/live").timer()
+          == null) {
+        assertThat(System.nanoTime()).as("the second request was handled").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      view.gate().complete("first");
+
+      String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(responses.indexOf("\"first\"")).isPositive();
+      assertThat(responses.indexOf("\"live\"")).isGreaterThan(responses.indexOf("\"first\""));
+    }
   }
 
   @Test

@@ -19,7 +19,9 @@ final class FakeNodeView implements NodeView {
 
   private final Map<String, Boolean> healthy = new LinkedHashMap<>();
   private volatile Readiness readiness = Readiness.ok();
-  private final Calculator calculator = new CalculatorImpl();
+  private volatile boolean failing;
+  private final CompletableFuture<String> gate = new CompletableFuture<>();
+  private final Calculator calculator = new CalculatorImpl(gate);
 
   FakeNodeView() {
     NODE_IDS.forEach(id -> healthy.put(id, true));
@@ -31,6 +33,16 @@ final class FakeNodeView implements NodeView {
 
   private synchronized boolean healthy(String nodeId) {
     return healthy.get(nodeId);
+  }
+
+  /** From now on, {@link #nodes()} throws (a bug in the node, as the admin server sees it). */
+  void setFailing(boolean failing) {
+    this.failing = failing;
+  }
+
+  /** What {@link Calculator#gated()} returns; the test completes it. */
+  CompletableFuture<String> gate() {
+    return gate;
   }
 
   void setReadiness(Readiness readiness) {
@@ -72,6 +84,9 @@ final class FakeNodeView implements NodeView {
 
   @Override
   public List<NodeStatus> nodes() {
+    if (failing) {
+      throw new IllegalStateException("the registry snapshot is broken");
+    }
     List<NodeStatus> nodes = new ArrayList<>();
     int i = 0;
     for (String id : NODE_IDS) {
@@ -132,12 +147,25 @@ final class FakeNodeView implements NodeView {
     void fail(String status);
 
     CompletableFuture<String> failAsync(String status);
+
+    CompletableFuture<String> gated();
   }
 
   /** An argument type. */
   public record Person(String name, int age) {}
 
   private static final class CalculatorImpl implements Calculator {
+    private final CompletableFuture<String> gate;
+
+    CalculatorImpl(CompletableFuture<String> gate) {
+      this.gate = gate;
+    }
+
+    @Override
+    public CompletableFuture<String> gated() {
+      return gate;
+    }
+
     @Override
     public int add(int a, int b) {
       return a + b;

@@ -166,6 +166,23 @@ class JsonGatewayTest {
   }
 
   @Test
+  void aResultLaterThanTheGatewayTimeoutIs504() throws Exception {
+    try (AdminServer quick =
+        AdminServer.builder(new FakeNodeView()).gatewayTimeout(Duration.ofMillis(200)).start()) {
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + quick.port() + "/call/calc/gated"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("[]"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(error(r)).contains("calc.gated").contains("200 ms");
+    }
+  }
+
+  @Test
   void otherFailuresAre502() throws Exception {
     HttpResponse<String> app = call("/call/calc/fail", "[\"APPLICATION_ERROR\"]");
     assertThat(app.statusCode()).isEqualTo(502);
