@@ -9,6 +9,7 @@ import io.ringmesh.coord.RegistryEntry;
 import io.ringmesh.coord.RegistrySnapshot;
 import io.ringmesh.coord.ShardInfo;
 import io.ringmesh.node.internal.admin.NodeView;
+import io.ringmesh.node.internal.admin.RingShares;
 import io.ringmesh.ring.Algorithm;
 import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.Node;
@@ -49,7 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RuntimeView implements NodeView, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeView.class);
-  private static final int RING_SAMPLES = 4_096;
 
   private final String nodeId;
   private final Set<String> roles;
@@ -61,6 +61,7 @@ final class RuntimeView implements NodeView, AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final ObjectMapper json = new ObjectMapper();
+  private final RingShares shares = new RingShares();
 
   private volatile Readiness readiness = Readiness.notReady("starting");
   private volatile List<ServiceRing> rings = List.of();
@@ -251,31 +252,16 @@ final class RuntimeView implements NodeView, AutoCloseable {
     rings = List.copyOf(out);
   }
 
-  /** The share of each member, measured by routing evenly spaced hashes on the same ring. */
+  /** The service's ring as every client builds it from the registry (RING, by node id). */
   private ServiceRing ring(String service, List<RegistryEntry> entries) {
     var b = HashRing.<String>builder().algorithm(Algorithm.RING);
     for (RegistryEntry e : entries) {
       b.node(Node.of(e.nodeId(), e.weight()));
     }
-    HashRing<String> ring = b.build();
-    Map<String, Integer> hits = new HashMap<>();
-    long step = Long.divideUnsigned(-1L, RING_SAMPLES);
-    for (int i = 0; i < RING_SAMPLES; i++) {
-      hits.merge(ring.route(i * step).id(), 1, Integer::sum);
-    }
     Map<String, NodeStatus> status = new HashMap<>();
     nodes.forEach(n -> status.put(n.nodeId(), n));
-    List<RingMember> members = new ArrayList<>();
-    for (RegistryEntry e : entries) {
-      NodeStatus s = status.get(e.nodeId());
-      members.add(
-          new RingMember(
-              e.nodeId(),
-              (int) Math.max(1, Math.round(e.weight())),
-              hits.getOrDefault(e.nodeId(), 0) / (double) RING_SAMPLES,
-              s == null || s.healthy()));
-    }
-    return new ServiceRing(service, Algorithm.RING.name(), members);
+    return shares.serviceRing(
+        service, b.build(), id -> status.get(id) == null || status.get(id).healthy());
   }
 
   private void refreshShards() {
