@@ -452,11 +452,7 @@ public final class Demo {
     err.println();
     String busiest = "inventory-0";
     int shard = admin.shardOf(busiest);
-    Optional<String> leader =
-        admin.shards().stream()
-            .filter(s -> s.shard() == shard)
-            .findFirst()
-            .flatMap(ShardInfo::leader);
+    Optional<String> leader = leaderOf(admin, shard);
     err.printf(
         "Phase 3/3: locks. %d workers (each its own session) update %d fenced counters for %d s;"
             + " the leader of %s's shard %d (%s) is killed mid-run%n",
@@ -497,9 +493,13 @@ public final class Demo {
       String victim = leader.orElse(null);
       while (System.nanoTime() < end) {
         double f = (System.nanoTime() - start) / (double) LOCK_PHASE.toNanos();
-        if (!killed && f > 0.3 && victim != null) {
-          killedAt.set(System.nanoTime());
-          cluster.kill(victim);
+        if (!killed && f > 0.3) {
+          // The leader now: leaders may have moved since the phase began.
+          victim = leaderOf(admin, shard).orElse(victim);
+          if (victim != null) {
+            killedAt.set(System.nanoTime());
+            cluster.kill(victim);
+          }
           killed = true;
         }
         p.show(
@@ -556,6 +556,13 @@ public final class Demo {
     }
   }
 
+  private static Optional<String> leaderOf(LockClient admin, int shard) {
+    return admin.shards().stream()
+        .filter(s -> !s.registry() && s.shard() == shard)
+        .findFirst()
+        .flatMap(ShardInfo::leader);
+  }
+
   /**
    * A counter guarded by a lock and by fencing. The read-modify-write is deliberately not atomic
    * (read, then a fenced write), so two holders at once would lose an update or write with a stale
@@ -586,8 +593,12 @@ public final class Demo {
       AtomicLong firstGrantAfterKill,
       AtomicReference<Throwable> unexpected) {
     while (!stop.get()) {
+      long askedAt = System.nanoTime();
       try (Lease lease = client.acquire(c.lock, Duration.ofSeconds(10))) {
-        if (killedAt.get() != 0 && c.lock.equals("inventory-0")) {
+        long killed = killedAt.get();
+        // Failover: the first grant of a request made after the kill, which only a leader that
+        // is alive can make (an earlier request may have been granted before the kill).
+        if (killed != 0 && askedAt > killed && c.lock.equals("inventory-0")) {
           firstGrantAfterKill.compareAndSet(0, System.nanoTime());
         }
         long token = lease.fencingToken();
