@@ -35,8 +35,7 @@ final class LockCommand {
       } catch (IllegalArgumentException e) {
         throw new CommandFailedException(e.getMessage(), 2);
       } catch (LockException e) {
-        throw new CommandFailedException(
-            e.getMessage() + "; start one with 'bin/ringmesh coordinator'");
+        throw new CommandFailedException(e.getMessage() + "; start one with 'bin/ringmesh node'");
       }
     }
   }

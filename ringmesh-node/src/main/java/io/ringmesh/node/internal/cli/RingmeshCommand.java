@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
       RingCommand.class,
       BenchCommand.class,
       NodeCommand.class,
+      ClusterCommand.class,
+      CallCommand.class,
       CoordinatorCommand.class,
       LockCommand.class,
       TestCommand.class,
