@@ -45,7 +45,7 @@ class ReadmeExampleTest {
         servers.put(id, RpcServer.builder().port(0).service(Profiles.class, impl).build().start());
       }
       // The README, verbatim from here...
-      StaticDiscovery discovery = new StaticDiscovery(); // a registry plugs in here later
+      StaticDiscovery discovery = new StaticDiscovery(); // or new RegistryDiscovery(...)
       discovery.update(
           "profiles",
           List.of(
