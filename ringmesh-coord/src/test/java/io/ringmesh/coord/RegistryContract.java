@@ -213,6 +213,33 @@ abstract class RegistryContract {
         .containsExactly(entry("kv", "n1", 7002));
   }
 
+  @Test
+  void aClientWhoseSessionExpiredWhileAliveRegistersAgainOnANewSession() throws Exception {
+    LockClient node = client();
+    node.registry().register(entry("kv", "n1", 7001));
+    LockClient observer = client();
+    java.util.UUID old = node.sessionId();
+    int shards = service().clusterInfo().shards();
+    List<Integer> groups = java.util.stream.IntStream.rangeClosed(0, shards).boxed().toList();
+    // The coordinator ends the session behind the client's back (as an expiry would).
+    await(
+        service()
+            .closeSession(
+                new io.ringmesh.coord.internal.Messages.CloseSessionRequest(old, groups)));
+    assertThat(observer.registry().snapshot("kv").entries()).isEmpty();
+    // The next heartbeat learns of it; the entry comes back under a new session.
+    clock.advance(HEARTBEAT);
+    Await.until(
+        () -> observer.registry().snapshot("kv").entries().size() == 1,
+        () -> "n1 registered again");
+    assertThat(node.sessionId()).isNotEqualTo(old);
+    assertThat(observer.registry().snapshot("kv").entries())
+        .containsExactly(entry("kv", "n1", 7001));
+    // A deregistered entry is not renewed.
+    assertThat(node.registry().deregister("kv", "n1")).isTrue();
+    assertThat(observer.registry().snapshot("kv").entries()).isEmpty();
+  }
+
   // ---- watch ----
 
   @Test
