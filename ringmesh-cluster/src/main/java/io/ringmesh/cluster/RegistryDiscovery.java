@@ -1,140 +1,234 @@
 package io.ringmesh.cluster;
 
+import io.ringmesh.coord.LockException;
 import io.ringmesh.coord.Registry;
 import io.ringmesh.coord.RegistryEntry;
 import io.ringmesh.coord.RegistrySnapshot;
+import io.ringmesh.coord.TimeSource;
 import io.ringmesh.rpc.Endpoint;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Discovery} that follows the coordinators' {@link Registry}: instances are the registry's
- * entries, and a node that dies leaves the list when its session expires.
+ * A {@link Discovery} that follows the coordinators' service {@link Registry}: each registry entry
+ * of a service becomes a {@link ServiceInstance} (node id, {@code host:port}, weight, and the
+ * metadata, with the entry's version under the key {@code "version"} unless the metadata has one).
  *
  * <pre>{@code
- * try (LockClient coord = LockClient.builder().connect("10.0.0.1:7400,10.0.0.2:7400").build();
- *     RegistryDiscovery discovery = new RegistryDiscovery(coord.registry());
- *     ClusterClient cluster = ClusterClient.builder().discovery(discovery).build()) { ... }
+ * LockClient coordinators = LockClient.builder().connect("10.0.0.5:7400").build();
+ * try (RegistryDiscovery discovery = new RegistryDiscovery(coordinators.registry())) {
+ *   ClusterClient cluster = ClusterClient.builder().discovery(discovery)...
+ * }
  * }</pre>
  *
- * <p>One background thread reads a snapshot, then holds a watch open on the registry's version and
- * reads again after each change, so a change reaches the listeners within one round trip and an
- * idle registry costs one open call. When the coordinators cannot be reached it keeps the last
- * lists (routing carries on with what it knew) and retries with backoff. Thread-safe; listeners
- * hear of each service's changes in order, one at a time, each with the whole list.
+ * <p>The constructor reads the registry once (so {@link #instances} answers at once); after that
+ * one background thread keeps a watch open on the registry's leader and, after each change, calls
+ * the listeners of every service whose list changed, one at a time and in order, on that thread.
+ * {@link #close()} stops the thread; it does not close the registry's client.
+ *
+ * <p>Thread-safe. A listener that throws is skipped for that change and stays subscribed.
  */
 public final class RegistryDiscovery implements Discovery, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryDiscovery.class);
-  private static final Duration WATCH = Duration.ofSeconds(30);
-  private static final long MAX_BACKOFF_MS = 2_000;
+
+  /** How long one watch stays open on the leader before it is renewed. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(30);
+
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
   private final Registry registry;
-  private final StaticDiscovery lists = new StaticDiscovery();
-
-  /** Services published by the last snapshot; only the follower thread touches it. */
-  private final Set<String> known = new HashSet<>();
-
-  private final Thread follower;
+  private final Duration maxWait;
+  private final TimeSource time;
+  private final Map<String, CopyOnWriteArrayList<Listener>> listeners = new ConcurrentHashMap<>();
+  private final Thread thread;
+  private volatile Map<String, List<ServiceInstance>> services;
+  private volatile long version;
   private volatile boolean closed;
-  private volatile @Nullable CompletableFuture<RegistrySnapshot> pending;
 
-  /** Starts following {@code registry}; returns at once, before the first read. */
+  /** The watch or backoff the thread waits on; cancelled by {@link #close()}. */
+  private volatile @Nullable CompletableFuture<?> waitingOn;
+
+  /**
+   * Follows {@code registry}, renewing each watch every {@link #DEFAULT_MAX_WAIT}.
+   *
+   * @throws LockException UNAVAILABLE if the first read of the registry fails
+   */
   public RegistryDiscovery(Registry registry) {
+    this(registry, DEFAULT_MAX_WAIT, TimeSource.system());
+  }
+
+  /**
+   * Follows {@code registry}.
+   *
+   * @param maxWait how long one watch stays open on the leader before it is renewed; positive
+   * @param time the clock of the retry backoff after a failed watch
+   * @throws LockException UNAVAILABLE if the first read of the registry fails
+   */
+  public RegistryDiscovery(Registry registry, Duration maxWait, TimeSource time) {
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.follower = Thread.ofPlatform().daemon().name("registry-discovery").start(this::follow);
+    this.time = Objects.requireNonNull(time, "time");
+    if (maxWait.isNegative() || maxWait.isZero()) {
+      throw new IllegalArgumentException("maxWait must be positive, was " + maxWait);
+    }
+    this.maxWait = maxWait;
+    RegistrySnapshot first = registry.snapshot();
+    this.services = byService(first);
+    this.version = first.version();
+    this.thread =
+        Thread.ofPlatform().daemon().name("ringmesh-registry-discovery").unstarted(this::run);
+    thread.start();
   }
 
   @Override
   public List<ServiceInstance> instances(String service) {
-    return lists.instances(service);
+    return services.getOrDefault(service, List.of());
   }
 
   @Override
   public Subscription subscribe(String service, Listener listener) {
-    return lists.subscribe(service, listener);
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(listener, "listener");
+    listeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>()).add(listener);
+    return () -> {
+      List<Listener> ls = listeners.get(service);
+      if (ls != null) {
+        ls.remove(listener);
+      }
+    };
   }
 
-  /** Stops following the registry; the last lists stay readable. Harmless twice. */
+  /** The registry version the instances reflect. */
+  public long version() {
+    return version;
+  }
+
+  /** Stops the watch thread and waits (briefly) for it to end; closing twice is harmless. */
   @Override
   public void close() {
     closed = true;
-    CompletableFuture<RegistrySnapshot> p = pending;
-    if (p != null) {
-      p.cancel(true);
+    CompletableFuture<?> w = waitingOn;
+    if (w != null) {
+      w.cancel(false);
     }
-    follower.interrupt();
+    thread.interrupt();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
-  private void follow() {
-    long backoff = 100;
-    long version = -1;
+  private void run() {
+    int failures = 0;
     while (!closed) {
       try {
-        RegistrySnapshot s;
-        if (version < 0) {
-          s = registry.snapshot();
-        } else {
-          CompletableFuture<RegistrySnapshot> w = registry.watch(version, WATCH);
-          pending = w;
-          s = w.get();
+        CompletableFuture<RegistrySnapshot> watch = registry.watch(version, maxWait);
+        waitingOn = watch;
+        if (closed) {
+          watch.cancel(false);
+          return;
         }
-        if (s.version() != version) {
-          apply(s);
-          version = s.version();
+        RegistrySnapshot next = watch.get();
+        failures = 0;
+        if (next.version() != version) {
+          publish(next);
         }
-        backoff = 100;
       } catch (InterruptedException | CancellationException e) {
         if (closed) {
           return;
         }
-      } catch (ExecutionException | RuntimeException e) {
+      } catch (ExecutionException | LockException e) {
         if (closed) {
           return;
         }
-        LOG.debug("registry read failed; retrying in {} ms", backoff, e);
-        version = -1;
+        failures++;
+        LOG.debug("registry watch failed ({} in a row); retrying", failures, e);
+        backoff(failures);
+      }
+    }
+  }
+
+  private void backoff(int failures) {
+    Duration d = FIRST_BACKOFF.multipliedBy(1L << Math.min(failures - 1, 6));
+    if (d.compareTo(MAX_BACKOFF) > 0) {
+      d = MAX_BACKOFF;
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    TimeSource.Cancellable timer = time.schedule(d, () -> done.complete(null));
+    waitingOn = done;
+    try {
+      if (!closed) {
+        done.get();
+      }
+    } catch (InterruptedException | ExecutionException | CancellationException e) {
+      // closing
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** Swaps in the new lists, then tells the listeners of each service whose list changed. */
+  private void publish(RegistrySnapshot next) {
+    Map<String, List<ServiceInstance>> before = services;
+    Map<String, List<ServiceInstance>> after = byService(next);
+    services = after;
+    version = next.version();
+    List<String> changed = new ArrayList<>();
+    for (String s : after.keySet()) {
+      if (!after.get(s).equals(before.get(s))) {
+        changed.add(s);
+      }
+    }
+    for (String s : before.keySet()) {
+      if (!after.containsKey(s)) {
+        changed.add(s);
+      }
+    }
+    for (String s : changed) {
+      List<ServiceInstance> list = after.getOrDefault(s, List.of());
+      for (Listener l : listeners.getOrDefault(s, new CopyOnWriteArrayList<>())) {
         try {
-          Thread.sleep(backoff); // retry pacing while no coordinator answers
-        } catch (InterruptedException stop) {
-          return;
+          l.onChange(s, list);
+        } catch (RuntimeException e) {
+          LOG.warn("a discovery listener of service '{}' failed", s, e);
         }
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }
   }
 
-  /** Publishes each service whose list differs from the last one published. */
-  private void apply(RegistrySnapshot s) {
-    Map<String, List<ServiceInstance>> next = new TreeMap<>();
-    for (RegistryEntry e : s.entries()) {
-      next.computeIfAbsent(e.service(), k -> new ArrayList<>()).add(toInstance(e));
+  private static Map<String, List<ServiceInstance>> byService(RegistrySnapshot snapshot) {
+    Map<String, List<ServiceInstance>> out = new LinkedHashMap<>();
+    for (RegistryEntry e : snapshot.entries()) {
+      out.computeIfAbsent(e.service(), s -> new ArrayList<>()).add(instanceOf(e));
     }
-    Set<String> services = new HashSet<>(next.keySet());
-    services.addAll(known);
-    for (String service : services) {
-      List<ServiceInstance> list = next.getOrDefault(service, List.of());
-      if (!list.equals(lists.instances(service))) {
-        lists.update(service, list);
-      }
-    }
-    known.clear();
-    known.addAll(next.keySet());
+    Map<String, List<ServiceInstance>> frozen = new HashMap<>();
+    out.forEach((s, list) -> frozen.put(s, List.copyOf(list)));
+    return Map.copyOf(frozen);
   }
 
-  private static ServiceInstance toInstance(RegistryEntry e) {
-    return new ServiceInstance(
-        e.nodeId(), Endpoint.of(e.host(), e.port()), e.weight(), e.metadata());
+  private static ServiceInstance instanceOf(RegistryEntry e) {
+    Map<String, String> metadata = e.metadata();
+    if (!e.version().isEmpty() && !metadata.containsKey("version")) {
+      metadata = new HashMap<>(metadata);
+      metadata.put("version", e.version());
+    }
+    return new ServiceInstance(e.nodeId(), Endpoint.of(e.host(), e.port()), e.weight(), metadata);
   }
 }

@@ -7,8 +7,9 @@
  * <ul>
  *   <li>{@link io.ringmesh.cluster.Discovery}: who serves a service now, and a listener for
  *       changes. {@link io.ringmesh.cluster.StaticDiscovery} is a fixed list that can be updated at
- *       run time; a registry-backed implementation plugs in behind the same interface. {@link
- *       io.ringmesh.cluster.HealthCheckedDiscovery} adds active health checks to any of them.
+ *       run time; {@link io.ringmesh.cluster.RegistryDiscovery} follows the coordinators' service
+ *       registry. {@link io.ringmesh.cluster.HealthCheckedDiscovery} adds active health checks to
+ *       any of them.
  *   <li>{@link io.ringmesh.cluster.ClusterClient}: one consistent-hash ring per service, built from
  *       discovery by node id and swapped atomically when discovery changes, never on the request
  *       path.

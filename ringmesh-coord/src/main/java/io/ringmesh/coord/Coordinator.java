@@ -130,6 +130,11 @@ public final class Coordinator implements AutoCloseable {
     return led;
   }
 
+  /** Whether this coordinator leads the registry group now (and is ready to serve it). */
+  public boolean leadsRegistry() {
+    return shards.get(metadata.shards()).isReadyLeader();
+  }
+
   /** The data directory. */
   public Path dataDirectory() {
     return dataDirectory;

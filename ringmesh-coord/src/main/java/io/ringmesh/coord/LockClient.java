@@ -319,6 +319,13 @@ public final class LockClient implements AutoCloseable {
 
   void sessionEnded(ClientSession s) {
     session.compareAndSet(s, null);
+    if (!closed) {
+      registry.sessionLost();
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   CoordinatorService service() {

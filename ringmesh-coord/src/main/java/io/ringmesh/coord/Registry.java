@@ -7,10 +7,13 @@ import io.ringmesh.coord.internal.Messages.RegistryRequest;
 import io.ringmesh.coord.internal.Status;
 import io.ringmesh.coord.internal.Validation;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
@@ -18,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * The service registry, reached through a {@link LockClient}: which instances of which services are
  * alive. An entry lives as long as the session that registered it: when the client is closed or its
  * session expires (the node died, or stopped heartbeating for a TTL), its entries go, and the
- * registry's version moves. After a {@link LockException.Code#SESSION_EXPIRED} failure, register
- * again: the next call opens a new session.
+ * registry's version moves. A client whose session expired while it was alive (a long pause, a
+ * partition) registers its entries again on a new session, in the background, retrying every second
+ * until it succeeds, {@link #deregister} is called, or the client is closed.
  *
  * <pre>{@code
  * Registry registry = lockClient.registry();
@@ -34,10 +38,45 @@ public final class Registry {
   private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
+  private static final Duration RENEW_RETRY = Duration.ofSeconds(1);
+
+  private record Key(String service, String nodeId) {}
+
   private final LockClient client;
+
+  /** What this client registered and has not deregistered, to register again after a loss. */
+  private final ConcurrentHashMap<Key, RegistryEntry> mine = new ConcurrentHashMap<>();
+
+  private final AtomicBoolean renewing = new AtomicBoolean();
 
   Registry(LockClient client) {
     this.client = client;
+  }
+
+  /** The client's session ended without being closed: register our entries on a new one. */
+  void sessionLost() {
+    if (!mine.isEmpty() && !client.isClosed() && renewing.compareAndSet(false, true)) {
+      client.runListener(this::renew);
+    }
+  }
+
+  private void renew() {
+    try {
+      for (Map.Entry<Key, RegistryEntry> e : mine.entrySet()) {
+        if (client.isClosed()) {
+          return;
+        }
+        if (mine.get(e.getKey()) == e.getValue()) {
+          send(e.getValue());
+        }
+      }
+      renewing.set(false);
+    } catch (LockException e) {
+      renewing.set(false);
+      if (!client.isClosed()) {
+        client.time().schedule(RENEW_RETRY, this::sessionLost);
+      }
+    }
   }
 
   /**
@@ -48,6 +87,25 @@ public final class Registry {
    * @throws LockException INVALID_ARGUMENT naming the bad field, SESSION_EXPIRED, or UNAVAILABLE
    */
   public void register(RegistryEntry entry) {
+    // Remembered first, so that a session lost right after the write still renews it.
+    Key key = new Key(entry.service(), entry.nodeId());
+    RegistryEntry previous = mine.put(key, entry);
+    try {
+      send(entry);
+    } catch (LockException e) {
+      if (e.code() != LockException.Code.SESSION_EXPIRED) {
+        // Not registered: forget it again (unless a concurrent register replaced it meanwhile).
+        if (previous == null) {
+          mine.remove(key, entry);
+        } else {
+          mine.replace(key, entry, previous);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private void send(RegistryEntry entry) {
     ClientSession s = client.session();
     s.registryWrite(
         (requestId, oldest) ->
@@ -68,6 +126,7 @@ public final class Registry {
     if (bad.isPresent()) {
       throw new LockException(LockException.Code.INVALID_ARGUMENT, bad.get());
     }
+    mine.remove(new Key(service, nodeId));
     ClientSession s = client.session();
     return s.registryWrite(
             (requestId, oldest) ->

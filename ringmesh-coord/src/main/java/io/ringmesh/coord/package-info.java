@@ -1,6 +1,6 @@
 /**
- * The lock service: leases on named locks, with fencing tokens and FIFO hand-off, kept by a
- * coordinator on Apache Ratis.
+ * The lock service: leases on named locks, with fencing tokens and FIFO hand-off, and the service
+ * registry, kept by a coordinator on Apache Ratis.
  *
  * <ul>
  *   <li>{@link io.ringmesh.coord.Coordinator}: the server. One Ratis server hosting the Raft group
@@ -13,6 +13,12 @@
  *       it is lost.
  *   <li>{@link io.ringmesh.coord.FencedResource}: the check a protected resource makes, so that a
  *       holder whose lease lapsed cannot write after a newer one.
+ *   <li>{@link io.ringmesh.coord.Registry}, from {@code LockClient#registry()}: service instances
+ *       ({@link io.ringmesh.coord.RegistryEntry}) that live as long as the session that registered
+ *       them, read as a versioned {@link io.ringmesh.coord.RegistrySnapshot} and followed by a
+ *       long-poll {@code watch}. The registry is one more Raft group beside the shards.
+ *   <li>{@code LockClient#locks} and {@code LockClient#shards} ({@link
+ *       io.ringmesh.coord.ShardInfo}): bounded listings for operators and the dashboard.
  *   <li>{@link io.ringmesh.coord.LockException}: the one failure type, with a code.
  *   <li>{@link io.ringmesh.coord.TimeSource}: the injectable clock of TTLs, heartbeats, timeouts
  *       and retries.

@@ -1,0 +1,182 @@
+package io.ringmesh.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The registry on a 3-coordinator ensemble in this JVM: its group is replicated on all three, and a
+ * watch follows the registry's leadership when its leader goes away.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class EnsembleRegistryTest {
+  private static final int SIZE = 3;
+  private static final int SHARDS = 2;
+
+  /** Long enough that no session lapses on the fake clock while leaders are re-elected. */
+  private static final Duration TTL = Duration.ofSeconds(60);
+
+  @TempDir Path dataDir;
+  private final FakeTimeSource clock = new FakeTimeSource();
+  private final RpcClient rpc = RpcClient.builder().build();
+  private final List<@Nullable Coordinator> coordinators = new ArrayList<>();
+  private final List<Integer> rpcPorts = new ArrayList<>();
+  private final List<LockClient> clients = new ArrayList<>();
+  private String peers = "";
+  private @Nullable RemoteCoordinatorService remote;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    StringBuilder p = new StringBuilder();
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (int i = 0; i < SIZE; i++) {
+      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
+      int port = freePort();
+      rpcPorts.add(port);
+      endpoints.add(Endpoint.of("127.0.0.1", port));
+    }
+    peers = p.toString();
+    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
+    try {
+      List<Future<Coordinator>> started = new ArrayList<>();
+      for (int i = 0; i < SIZE; i++) {
+        int n = i;
+        started.add(
+            pool.submit(
+                () ->
+                    Coordinator.builder()
+                        .dataDirectory(dataDir.resolve("c" + n))
+                        .peers(peers)
+                        .self("c" + n)
+                        .replicas(SIZE)
+                        .shards(SHARDS)
+                        .electionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                        .timeSource(clock)
+                        .sessionCheckInterval(Duration.ofMillis(100))
+                        .rpcPort(rpcPorts.get(n))
+                        .start()));
+      }
+      for (Future<Coordinator> f : started) {
+        coordinators.add(f.get());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
+    Await.until(() -> registryLeader() >= 0, () -> "a leader of the registry group");
+  }
+
+  @AfterEach
+  void stop() {
+    for (LockClient c : clients) {
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(c::close);
+      advanceUntilDone(closing);
+    }
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        stops.add(CompletableFuture.runAsync(c::close));
+      }
+    }
+    CompletableFuture.allOf(stops.toArray(CompletableFuture<?>[]::new)).join();
+    rpc.close();
+  }
+
+  private int registryLeader() {
+    for (int i = 0; i < coordinators.size(); i++) {
+      Coordinator c = coordinators.get(i);
+      if (c != null && c.leadsRegistry()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private LockClient client() {
+    RemoteCoordinatorService r = Objects.requireNonNull(remote);
+    LockClient c = LockClient.builder().service(() -> r).timeSource(clock).sessionTtl(TTL).build();
+    clients.add(c);
+    return c;
+  }
+
+  /** Moves the fake clock in small steps until {@code f} completes (bounded in real time). */
+  private void advanceUntilDone(CompletableFuture<?> f) {
+    for (int i = 0; i < 600 && !f.isDone(); i++) {
+      try {
+        f.get(50, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException notYet) {
+        clock.advance(Duration.ofMillis(20));
+      } catch (Exception failed) {
+        return;
+      }
+    }
+  }
+
+  private static RegistryEntry entry(String node, int port) {
+    return new RegistryEntry("kv", node, "127.0.0.1", port, 1, "", Map.of());
+  }
+
+  @Test
+  void aWatchFollowsTheRegistryToItsNewLeaderWhenTheOldOneStops() throws Exception {
+    LockClient node = client();
+    LockClient watcher = client();
+    node.registry().register(entry("n1", 7001));
+    RegistrySnapshot now = watcher.registry().snapshot();
+    CompletableFuture<RegistrySnapshot> watch =
+        watcher.registry().watch(now.version(), Duration.ofMinutes(30));
+
+    int leader = registryLeader();
+    Objects.requireNonNull(coordinators.get(leader)).close();
+    coordinators.set(leader, null);
+    Await.until(() -> registryLeader() >= 0, () -> "a new leader of the registry group");
+    assertThat(watch).as("a leader change is not a registry change").isNotDone();
+
+    CompletableFuture<Void> registering =
+        CompletableFuture.runAsync(() -> node.registry().register(entry("n2", 7002)));
+    advanceUntilDone(registering);
+    registering.get(1, TimeUnit.SECONDS);
+    advanceUntilDone(watch);
+    RegistrySnapshot changed = watch.get(1, TimeUnit.SECONDS);
+    assertThat(changed.version()).isGreaterThan(now.version());
+    assertThat(changed.entries()).containsExactly(entry("n1", 7001), entry("n2", 7002));
+  }
+
+  @Test
+  void shardsMergesWhatEveryCoordinatorKnows() {
+    List<ShardInfo> shards = client().shards();
+    assertThat(shards).hasSize(SHARDS + 1);
+    for (ShardInfo s : shards) {
+      assertThat(s.replicas()).containsExactlyInAnyOrder("c0", "c1", "c2");
+      assertThat(s.leader()).isPresent();
+    }
+    assertThat(shards.get(SHARDS).registry()).isTrue();
+    assertThat(shards.get(SHARDS).leader()).contains("c" + registryLeader());
+  }
+}
