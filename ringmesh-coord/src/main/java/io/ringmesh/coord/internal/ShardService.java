@@ -321,6 +321,9 @@ public final class ShardService implements LockStateMachine.Listener {
           new RegistryReply(o.status(), o.message(), o.leaderHint(), 0, List.of()));
     }
     CompletableFuture<RegistryReply> call = new CompletableFuture<>();
+    // In the map before its timer exists, so that a timer firing at once finds it.
+    Watch pending = new Watch(r.knownVersion(), service, () -> {});
+    watches.put(call, pending);
     TimeSource.Cancellable timer =
         time.schedule(
             Duration.ofMillis(Math.max(0, r.maxWaitMillis())),
@@ -329,7 +332,9 @@ public final class ShardService implements LockStateMachine.Listener {
                 readRegistry(service).thenAccept(call::complete);
               }
             });
-    watches.put(call, new Watch(r.knownVersion(), service, timer));
+    if (!watches.replace(call, pending, new Watch(r.knownVersion(), service, timer))) {
+      timer.cancel(); // already answered (or timed out) meanwhile
+    }
     call.whenComplete(
         (reply, error) -> {
           Watch w = watches.remove(call);
