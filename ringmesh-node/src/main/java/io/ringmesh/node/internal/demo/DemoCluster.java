@@ -1,14 +1,9 @@
 package io.ringmesh.node.internal.demo;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,10 +31,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: its methods are synchronized.
  */
 public final class DemoCluster implements AutoCloseable {
-  /** Heap and JIT settings that let 8 JVMs share two cores. */
-  private static final List<String> CHILD_JVM =
-      List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
-
   private final Path dir;
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final Thread hook;
@@ -53,7 +44,7 @@ public final class DemoCluster implements AutoCloseable {
     final Path log;
     final int adminPort;
     final int coordinatorPort;
-    @Nullable Process process;
+    @Nullable NodeProcess process;
 
     Member(String id, boolean coordinator, Path config, Path log, int adminPort, int coordPort) {
       this.id = id;
@@ -197,68 +188,9 @@ public final class DemoCluster implements AutoCloseable {
    */
   synchronized CompletableFuture<Void> start(String id) throws IOException {
     Member m = member(id);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--enable-native-access")
-          || arg.startsWith("--sun-misc-unsafe-memory-access")
-          || arg.startsWith("-Dringmesh.home")) {
-        cmd.add(arg);
-      }
-    }
-    cmd.addAll(CHILD_JVM);
-    cmd.add("-Djava.awt.headless=true");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.ringmesh.node.internal.cli.Main");
-    cmd.add("node");
-    cmd.add("--config");
-    cmd.add(m.config.toString());
-    cmd.add("--parent-pid");
-    cmd.add(Long.toString(ProcessHandle.current().pid()));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .start();
+    NodeProcess p = NodeProcess.start(id, m.config, m.log);
     m.process = p;
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    Thread.ofPlatform()
-        .daemon()
-        .name("demo-log-" + id)
-        .start(
-            () -> {
-              try (BufferedReader r =
-                      new BufferedReader(
-                          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                  Writer w =
-                      Files.newBufferedWriter(
-                          m.log,
-                          StandardCharsets.UTF_8,
-                          java.nio.file.StandardOpenOption.CREATE,
-                          java.nio.file.StandardOpenOption.APPEND)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  w.write(line);
-                  w.write('\n');
-                  w.flush();
-                  if (line.startsWith("ringmesh node " + id + " up")) {
-                    up.complete(null);
-                  }
-                }
-              } catch (IOException e) {
-                up.completeExceptionally(e);
-              }
-              if (!up.isDone()) {
-                up.completeExceptionally(
-                    new IllegalStateException(
-                        "node "
-                            + id
-                            + " exited before it was up; the end of its log:\n"
-                            + tail(m.log)));
-              }
-            });
-    return up;
+    return p.up();
   }
 
   /** Waits for {@code up}, failing with {@code id}'s log tail after {@code timeout}. */
@@ -275,7 +207,7 @@ public final class DemoCluster implements AutoCloseable {
               + " s; the end of its log ("
               + member(id).log
               + "):\n"
-              + tail(member(id).log));
+              + NodeProcess.tail(member(id).log));
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     }
@@ -283,15 +215,14 @@ public final class DemoCluster implements AutoCloseable {
 
   /** Kills {@code id} with SIGKILL, as a crash would, and waits for it to be gone. */
   synchronized void kill(String id) throws InterruptedException {
-    Process p = member(id).process;
+    NodeProcess p = member(id).process;
     if (p != null) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
+      p.kill();
     }
   }
 
   synchronized boolean isAlive(String id) {
-    Process p = member(id).process;
+    NodeProcess p = member(id).process;
     return p != null && p.isAlive();
   }
 
@@ -307,36 +238,17 @@ public final class DemoCluster implements AutoCloseable {
     } catch (IllegalStateException e) {
       // already shutting down: this is the hook
     }
-    List<Process> running =
+    List<NodeProcess> running =
         members.values().stream()
             .map(m -> m.process)
             .filter(p -> p != null && p.isAlive())
             .toList();
-    running.forEach(Process::destroy);
+    running.forEach(NodeProcess::terminate);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (Process p : running) {
-      try {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+    for (NodeProcess p : running) {
+      p.awaitExit(deadline);
     }
     deleteTree(dir);
-  }
-
-  /** The last 30 lines of a log, for error messages. */
-  static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    } catch (IOException e) {
-      return "(no log at " + log + ": " + e.getMessage() + ")";
-    }
   }
 
   private static int[] freePorts(int n) throws IOException {

@@ -158,6 +158,12 @@ public final class NodeRuntime implements AutoCloseable {
   public static final String NODE_SERVICE = "ringmesh.node";
 
   /**
+   * The {@link #NODE_SERVICE} entry's metadata key for the node's session id, so that every node's
+   * view can name the holder of a lock by node id.
+   */
+  static final String SESSION_METADATA = "session";
+
+  /**
    * Registers the node and each hosted service under the node's session, so that they vanish when
    * the node dies (its session expires) and the moment it deregisters on a graceful stop.
    */
@@ -169,7 +175,10 @@ public final class NodeRuntime implements AutoCloseable {
     meta.put("roles", String.join(",", c.roles));
     meta.put("admin", host + ":" + p.admin.port());
     int nodePort = p.rpcServer != null ? p.rpcServer.port() : p.coordinator.rpcPort();
-    registry.register(new RegistryEntry(NODE_SERVICE, p.nodeId, host, nodePort, 1, VERSION, meta));
+    Map<String, String> nodeMeta = new TreeMap<>(meta);
+    nodeMeta.put(SESSION_METADATA, p.lockClient.sessionId().toString());
+    registry.register(
+        new RegistryEntry(NODE_SERVICE, p.nodeId, host, nodePort, 1, VERSION, nodeMeta));
     p.registered.add(NODE_SERVICE);
     for (HostedService s : p.services) {
       for (Class<?> iface : s.interfaces()) {

@@ -149,7 +149,7 @@ final class RuntimeView implements NodeView, AutoCloseable {
       refreshNodes(registry);
       refreshRings(registry);
       refreshShards();
-      refreshLocks();
+      refreshLocks(registry);
       readiness = computeReadiness(registry);
     } catch (RuntimeException e) {
       readiness = Readiness.notReady("cannot reach the coordinators: " + e.getMessage());
@@ -274,8 +274,8 @@ final class RuntimeView implements NodeView, AutoCloseable {
     shards = List.copyOf(out);
   }
 
-  private void refreshLocks() {
-    Map<String, String> holders = sessionOwners();
+  private void refreshLocks(RegistrySnapshot registry) {
+    Map<String, String> holders = sessionOwners(registry);
     List<LockStatus> out = new ArrayList<>();
     for (LockInfo l : client.locks(200)) {
       if (l.holder().isPresent()) {
@@ -299,9 +299,19 @@ final class RuntimeView implements NodeView, AutoCloseable {
     return w;
   }
 
-  /** Session id to node id, for sessions of nodes (a demo worker's session shows as its id). */
-  private Map<String, String> sessionOwners() {
+  /**
+   * Session id to node id, for the sessions of nodes: this one's, and each registered node's from
+   * its entry. Another session (a demo worker's, a {@code ringmesh lock} command's) shows as its
+   * id.
+   */
+  private Map<String, String> sessionOwners(RegistrySnapshot registry) {
     Map<String, String> m = new LinkedHashMap<>();
+    for (RegistryEntry e : registry.entries(NodeRuntime.NODE_SERVICE)) {
+      String session = e.metadata().get(NodeRuntime.SESSION_METADATA);
+      if (session != null) {
+        m.put(session, e.nodeId());
+      }
+    }
     m.put(client.sessionId().toString(), nodeId);
     return m;
   }

@@ -19,8 +19,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -31,46 +29,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @Timeout(180)
 class DashboardBrowserTest {
-  private static final Path CHROMIUM =
-      Path.of(System.getProperty("ringmesh.test.chromium", "/usr/bin/chromium"));
-  private static final Path CHROMEDRIVER =
-      Path.of(System.getProperty("ringmesh.test.chromedriver", "/usr/bin/chromedriver"));
-
   private static final FakeNodeView view = new FakeNodeView();
   private static AdminServer server;
   private static ChromeDriver driver;
 
-  private static final boolean BROWSER_INSTALLED =
-      Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-  private static final String NO_BROWSER =
-      "skipped: needs "
-          + CHROMIUM
-          + " and "
-          + CHROMEDRIVER
-          + " (Debian: apt-get install chromium chromium-driver)";
-
   @BeforeAll
   static void start() {
-    if (!BROWSER_INSTALLED) {
+    if (!HeadlessChromium.INSTALLED) {
       return; // each test then skips with the reason, so the report shows it
     }
     server = AdminServer.builder(view).start();
-    // Both paths given, so Selenium Manager is never asked to find or download anything.
-    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(CHROMEDRIVER.toFile())
-            .usingAnyFreePort()
-            .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,1000");
-    driver = new ChromeDriver(service, options);
+    driver = HeadlessChromium.start();
   }
 
   @AfterAll
@@ -85,7 +54,7 @@ class DashboardBrowserTest {
 
   @BeforeEach
   void open() {
-    assumeTrue(BROWSER_INSTALLED, NO_BROWSER);
+    assumeTrue(HeadlessChromium.INSTALLED, HeadlessChromium.NOT_INSTALLED);
     NodeView.Readiness ok = NodeView.Readiness.ok();
     view.setReadiness(ok);
     FakeNodeView.NODE_IDS.forEach(id -> view.setHealthy(id, true));

@@ -3,6 +3,7 @@ package io.ringmesh.node.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringmesh.coord.Lease;
 import io.ringmesh.examples.pricing.Pricing;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +71,34 @@ class NodeRuntimeTest {
       assertThat(call.body()).contains("\"sku\":\"sku-9\"").contains("\"servedBy\":\"n1\"");
     }
     assertThat(steps).anyMatch(s -> s.contains("serving 1 service"));
+  }
+
+  @Test
+  void aLockHeldByAnotherNodeIsShownWithThatNodesId() throws Exception {
+    try (NodeRuntime n1 = NodeRuntime.start(embedded(dir.resolve("n1")), s -> {})) {
+      NodeConfig c2 = embedded(dir.resolve("n2"));
+      c2.id = "n2";
+      c2.roles = new ArrayList<>(List.of("service"));
+      c2.coordinators = "127.0.0.1:" + n1.coordinator().rpcPort();
+      try (NodeRuntime n2 = NodeRuntime.start(c2, s -> {});
+          Lease mine = n1.lockClient().tryAcquire("held-by-n1").orElseThrow();
+          Lease theirs = n2.lockClient().tryAcquire("held-by-n2").orElseThrow()) {
+        HttpClient http = HttpClient.newHttpClient();
+        URI locks = URI.create("http://127.0.0.1:" + n1.adminPort() + "/api/locks");
+        String body;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        do {
+          body =
+              http.send(HttpRequest.newBuilder(locks).build(), HttpResponse.BodyHandlers.ofString())
+                  .body();
+        } while (!(body.contains(mine.name()) && body.contains(theirs.name()))
+            && System.nanoTime() < deadline
+            && pause());
+        assertThat(body)
+            .contains("{\"name\":\"held-by-n1\",\"holder\":\"n1\"")
+            .contains("{\"name\":\"held-by-n2\",\"holder\":\"n2\"");
+      }
+    }
   }
 
   /** Polls readiness: the view refreshes once a second, so the first answers may be 503. */
