@@ -69,7 +69,7 @@ class LockCliTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err())
         .contains("127.0.0.1:" + port)
-        .contains("start one with 'bin/ringmesh coordinator'");
+        .contains("start one with 'bin/ringmesh node'");
   }
 
   @Test
