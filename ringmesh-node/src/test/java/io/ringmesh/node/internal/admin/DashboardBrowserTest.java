@@ -1,7 +1,6 @@
 package io.ringmesh.node.internal.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +53,7 @@ class DashboardBrowserTest {
 
   @BeforeEach
   void open() {
-    assumeTrue(HeadlessChromium.INSTALLED, HeadlessChromium.NOT_INSTALLED);
+    HeadlessChromium.assumeInstalled();
     NodeView.Readiness ok = NodeView.Readiness.ok();
     view.setReadiness(ok);
     FakeNodeView.NODE_IDS.forEach(id -> view.setHealthy(id, true));

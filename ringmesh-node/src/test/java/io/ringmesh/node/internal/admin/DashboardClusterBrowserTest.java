@@ -1,7 +1,6 @@
 package io.ringmesh.node.internal.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ringmesh.coord.Lease;
 import io.ringmesh.node.internal.demo.NodeProcess;
@@ -108,7 +107,7 @@ class DashboardClusterBrowserTest {
 
   @Test
   void showsTheThreeNodesOfTheServiceRingAndFlagsAKilledNodeWithinTheSessionTtl() throws Exception {
-    assumeTrue(HeadlessChromium.INSTALLED, HeadlessChromium.NOT_INSTALLED);
+    HeadlessChromium.assumeInstalled();
     n1 = NodeRuntime.start(n1Config(), step -> System.out.println("n1: " + step));
     String coordinators = "127.0.0.1:" + n1.coordinator().rpcPort();
     for (String id : List.of("n2", "n3")) {
