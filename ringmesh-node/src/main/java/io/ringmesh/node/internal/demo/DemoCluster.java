@@ -78,7 +78,9 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   DemoCluster() throws IOException {
+    removeOrphans();
     dir = Files.createTempDirectory("ringmesh-demo-");
+    Files.writeString(dir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
     hook = new Thread(this::close, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -265,6 +267,33 @@ public final class DemoCluster implements AutoCloseable {
       for (ServerSocket s : held) {
         s.close();
       }
+    }
+  }
+
+  private static final String PID_FILE = "demo.pid";
+
+  /**
+   * Deletes the directories of earlier demos that were killed with SIGKILL (their children exit on
+   * their own, but nobody is left to delete the directory): those whose demo process is gone.
+   */
+  private static void removeOrphans() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> dirs = Files.list(tmp)) {
+      for (Path d :
+          dirs.filter(p -> p.getFileName().toString().startsWith("ringmesh-demo-")).toList()) {
+        Path pid = d.resolve(PID_FILE);
+        try {
+          long owner = Long.parseLong(Files.readString(pid).trim());
+          if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
+            continue;
+          }
+        } catch (IOException | NumberFormatException e) {
+          continue; // not ours, or still being created: leave it
+        }
+        deleteTree(d);
+      }
+    } catch (IOException e) {
+      // a temp directory we cannot list has no orphans of ours to clean
     }
   }
 
