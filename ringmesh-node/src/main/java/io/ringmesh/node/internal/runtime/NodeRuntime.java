@@ -85,7 +85,7 @@ public final class NodeRuntime implements AutoCloseable {
       progress.accept("data in " + data);
       if (config.isCoordinator()) {
         progress.accept("starting the coordinator (electing shard leaders) ...");
-        p.coordinator = startCoordinator(config, data.resolve("coordinator"));
+        p.coordinator = startCoordinator(config, p.nodeId, data.resolve("coordinator"));
       }
       p.rpcClient = rpcClient(config);
       LockClient.Builder lb =
@@ -312,12 +312,16 @@ public final class NodeRuntime implements AutoCloseable {
     return dir.toAbsolutePath();
   }
 
-  private static Coordinator startCoordinator(NodeConfig config, Path dir) {
+  private static Coordinator startCoordinator(NodeConfig config, String nodeId, Path dir) {
     NodeConfig.CoordinatorSettings c = config.coordinator;
     Coordinator.Builder b =
         Coordinator.builder().dataDirectory(dir).rpcPort(c.port).rpcBindAddress(config.bind);
     if (c.peers != null && c.self != null) {
       b.peers(c.peers).self(c.self);
+    } else if (nodeId.matches("[A-Za-z0-9._-]+")) {
+      // A coordinator alone takes the node's id, so shard leaders read as the node on the
+      // dashboard and in 'cluster status' (its Raft port stays ephemeral: it has no peers).
+      b.peers(nodeId + "=127.0.0.1:0").self(nodeId);
     }
     if (c.shards != null) {
       b.shards(c.shards);

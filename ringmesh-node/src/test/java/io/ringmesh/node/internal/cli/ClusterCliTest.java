@@ -40,7 +40,8 @@ class ClusterCliTest {
           .contains("Nodes (1)")
           .containsPattern("n1 +coordinator,service")
           .containsPattern("examples.pricing.v1 +1 node\\(s\\): n1")
-          .contains("Shards (3, 0 without a leader)");
+          .contains("Shards (3, 0 without a leader)")
+          .containsPattern("0 +leader n1 +replicas \\[n1\\]");
       Run json = CliTest.run("cluster", "status", "--json", "--coordinators", at);
       assertThat(json.exitCode()).as(json.err()).isZero();
       assertThat(json.out())
