@@ -101,7 +101,8 @@ public final class RoutingBenchClient {
     return String.format(
         Locale.ROOT,
         "{\"server\":\"%s\",\"system\":\"%s\",\"rep\":%d,\"payload_bytes\":%d,"
-            + "\"outstanding\":%d,\"calls_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f}",
+            + "\"outstanding\":%d,\"calls_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+            + "\"client_cpu_ns_per_call\":%.0f,\"client_alloc_bytes_per_call\":%.0f}",
         server.id,
         system,
         rep,
@@ -109,7 +110,9 @@ public final class RoutingBenchClient {
         outstanding,
         r.callsPerSecond(),
         r.latencyNanos().getValueAtPercentile(50) / 1000.0,
-        r.latencyNanos().getValueAtPercentile(99) / 1000.0);
+        r.latencyNanos().getValueAtPercentile(99) / 1000.0,
+        r.cpuNanosPerCall(),
+        r.allocatedBytesPerCall());
   }
 
   /** An async proxy call; futures complete on the RPC client's event loop. */

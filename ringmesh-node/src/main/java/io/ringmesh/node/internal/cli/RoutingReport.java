@@ -27,7 +27,19 @@ final class RoutingReport {
   static String render(List<JsonNode> rows) {
     // server -> repetition -> system -> calls/s
     Map<String, Map<Integer, Map<String, Double>>> byServer = new LinkedHashMap<>();
+    // server -> system -> the client JVM's CPU ns and allocated bytes per call, per repetition
+    Map<String, Map<String, List<Double>>> cpu = new LinkedHashMap<>();
+    Map<String, Map<String, List<Double>>> alloc = new LinkedHashMap<>();
     for (JsonNode r : rows) {
+      if (r.has("client_cpu_ns_per_call")) {
+        cpu.computeIfAbsent(r.get("server").asText(), k -> new LinkedHashMap<>())
+            .computeIfAbsent(r.get("system").asText(), k -> new ArrayList<>())
+            .add(r.get("client_cpu_ns_per_call").asDouble());
+        alloc
+            .computeIfAbsent(r.get("server").asText(), k -> new LinkedHashMap<>())
+            .computeIfAbsent(r.get("system").asText(), k -> new ArrayList<>())
+            .add(r.get("client_alloc_bytes_per_call").asDouble());
+      }
       byServer
           .computeIfAbsent(r.get("server").asText(), k -> new TreeMap<>())
           .computeIfAbsent(r.get("rep").asInt(), k -> new LinkedHashMap<>())
@@ -70,6 +82,22 @@ final class RoutingReport {
             .append(" |");
       }
       out.append("\n\n");
+      Map<String, List<Double>> serverCpu = cpu.get(server.getKey());
+      Map<String, List<Double>> serverAlloc = alloc.get(server.getKey());
+      if (serverCpu != null && serverAlloc != null) {
+        out.append("Client JVM per call (medians): ");
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, List<Double>> e : serverCpu.entrySet()) {
+          parts.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s %,.0f ns CPU, %,.0f B allocated",
+                  e.getKey(),
+                  median(e.getValue()),
+                  median(serverAlloc.get(e.getKey()))));
+        }
+        out.append(String.join("; ", parts)).append("\n\n");
+      }
       for (String s : ROUTED) {
         @Nullable Double m = median(overheads.get(s));
         verdict.append(
