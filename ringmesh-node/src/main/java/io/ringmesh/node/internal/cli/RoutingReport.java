@@ -24,6 +24,9 @@ final class RoutingReport {
   /** The target: routing costs at most this share of direct calls/s. */
   static final double TARGET = 0.05;
 
+  /** Fewer repetitions than this (a --quick run) are too noisy to judge. */
+  static final int MIN_REPETITIONS = 3;
+
   static String render(List<JsonNode> rows) {
     // server -> repetition -> system -> calls/s
     Map<String, Map<Integer, Map<String, Double>>> byServer = new LinkedHashMap<>();
@@ -98,16 +101,24 @@ final class RoutingReport {
         }
         out.append(String.join("; ", parts)).append("\n\n");
       }
+      int reps = server.getValue().size();
       for (String s : ROUTED) {
         @Nullable Double m = median(overheads.get(s));
         verdict.append(
             String.format(
                 Locale.ROOT,
-                "  %s %s on a %s server: median overhead %s%n",
-                m == null ? "-     " : m <= TARGET ? "MET   " : "MISSED",
+                "  %s %s on a %s server: median overhead %s%s%n",
+                m == null || reps < MIN_REPETITIONS ? "-     " : m <= TARGET ? "MET   " : "MISSED",
                 s,
                 server.getKey(),
-                percent(m)));
+                percent(m),
+                reps < MIN_REPETITIONS
+                    ? " (not judged: "
+                        + reps
+                        + " repetition(s), fewer than "
+                        + MIN_REPETITIONS
+                        + "; a smoke run)"
+                    : ""));
       }
     }
     out.append(

@@ -41,4 +41,16 @@ class RoutingReportTest {
         .contains("MET    routed on a ringmesh server: median overhead 2.0%")
         .contains("MISSED routed-bounded on a ringmesh server: median overhead 10.0%");
   }
+
+  @Test
+  void aSingleRepetitionIsNotJudged() {
+    String report =
+        RoutingReport.render(
+            List.of(
+                row("direct", 1, 100_000), row("routed", 1, 200_000), row("routed-bounded", 1, 1)));
+    assertThat(report)
+        .contains("-      routed on a ringmesh server: median overhead -100.0% (not judged")
+        .doesNotContain("MET")
+        .doesNotContain("MISSED");
+  }
 }
