@@ -2,6 +2,7 @@ package io.ringmesh.bench.rpc;
 
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
+import io.ringmesh.cluster.RouteKey;
 import io.ringmesh.rpc.RpcService;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,6 +24,15 @@ final class Echo {
   @RpcService("bench.Echo")
   public interface AsyncService {
     CompletableFuture<byte[]> echo(byte[] payload);
+  }
+
+  /**
+   * The same service as a routed client sees it: the payload is also the {@link RouteKey}, so that
+   * the wire call is the one {@link AsyncService} makes (16 B, like a UUID key).
+   */
+  @RpcService("bench.Echo")
+  public interface RoutedService {
+    CompletableFuture<byte[]> echo(@RouteKey byte[] payload);
   }
 
   /** gRPC's method, hand-written: no protoc, bytes marshalled as they are. */

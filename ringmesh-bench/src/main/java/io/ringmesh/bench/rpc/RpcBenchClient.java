@@ -1,5 +1,6 @@
 package io.ringmesh.bench.rpc;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -49,7 +50,19 @@ public final class RpcBenchClient {
     }
   }
 
-  record Result(double callsPerSecond, Histogram latencyNanos) {
+  /**
+   * A cell's figures.
+   *
+   * @param callsPerSecond completed calls per second in the measured interval
+   * @param latencyNanos their latencies
+   * @param cpuNanosPerCall this JVM's CPU time (all threads) per completed call in the interval
+   * @param allocatedBytesPerCall bytes this JVM's threads allocated per completed call
+   */
+  record Result(
+      double callsPerSecond,
+      Histogram latencyNanos,
+      double cpuNanosPerCall,
+      double allocatedBytesPerCall) {
     String json(Stack stack, int payload, int outstanding) {
       return String.format(
           Locale.ROOT,
@@ -63,6 +76,20 @@ public final class RpcBenchClient {
           latencyNanos.getValueAtPercentile(99) / 1000.0,
           latencyNanos.getValueAtPercentile(99.9) / 1000.0);
     }
+  }
+
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /** Bytes allocated so far by the live platform threads (the event loops live throughout). */
+  private static long allocatedBytes() {
+    long total = 0;
+    for (long b : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
+      total += Math.max(0, b);
+    }
+    return total;
   }
 
   /** N outstanding calls, each completion issuing the next, until told to stop. */
@@ -91,10 +118,14 @@ public final class RpcBenchClient {
       Thread.sleep(warmup.toMillis()); // the warm-up interval itself, not a wait for an event
       recorder.reset();
       long startCount = completed.get();
+      long startCpu = OS.getProcessCpuTime();
+      long startAllocated = allocatedBytes();
       long start = System.nanoTime();
       Thread.sleep(measure.toMillis()); // the measured interval
       long count = completed.get() - startCount;
       long elapsed = System.nanoTime() - start;
+      double cpu = OS.getProcessCpuTime() - startCpu;
+      double allocated = allocatedBytes() - startAllocated;
       Histogram h = recorder.getIntervalHistogram();
       stopping = true;
       if (!drained.await(30, TimeUnit.SECONDS)) {
@@ -104,7 +135,8 @@ public final class RpcBenchClient {
       if (t != null) {
         throw new IllegalStateException("a call failed: " + t, t);
       }
-      return new Result(count * 1e9 / elapsed, h);
+      return new Result(
+          count * 1e9 / elapsed, h, cpu / Math.max(1, count), allocated / Math.max(1, count));
     }
 
     private void issue() {

@@ -67,12 +67,7 @@ public final class RpcBenchmark {
       BufferedReader out =
           new BufferedReader(
               new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
-      if (line == null || !line.startsWith("PORT ")) {
-        throw new IllegalStateException(
-            "the " + stack.id + " server did not report its port (got: " + line + ")");
-      }
-      String port = line.substring(5).trim();
+      String port = readPort(out, stack);
       List<String> clientArgs =
           new ArrayList<>(List.of(stack.id, port, "" + prewarmMs, "" + warmupMs, "" + measureMs));
       clientArgs.addAll(CELLS);
@@ -98,7 +93,18 @@ public final class RpcBenchmark {
     }
   }
 
-  private static Process start(Class<?> main, List<String> args) throws IOException {
+  /** The port a server prints on its first line ({@code PORT <n>}). */
+  static String readPort(BufferedReader serverOut, Stack stack) throws IOException {
+    String line = serverOut.readLine();
+    if (line == null || !line.startsWith("PORT ")) {
+      throw new IllegalStateException(
+          "the " + stack.id + " server did not report its port (got: " + line + ")");
+    }
+    return line.substring(5).trim();
+  }
+
+  /** Starts {@code main} in a JVM with {@link #JVM_FLAGS} and this JVM's class path. */
+  static Process start(Class<?> main, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_FLAGS);

@@ -29,14 +29,19 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run benchmarks beside their peers (JMH; minutes, or seconds with --quick).",
-    subcommands = {BenchCommand.Ring.class, BenchCommand.Rpc.class, BenchCommand.Lock.class})
+    subcommands = {
+      BenchCommand.Ring.class,
+      BenchCommand.Rpc.class,
+      BenchCommand.Routing.class,
+      BenchCommand.Lock.class
+    })
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "choose what to benchmark: 'ring', 'rpc' or 'lock'");
+        spec.commandLine(), "choose what to benchmark: 'ring', 'rpc', 'routing' or 'lock'");
   }
 
   @Command(
@@ -183,6 +188,66 @@ final class BenchCommand implements Runnable {
         }
       } else {
         System.out.println(RpcReport.render(cells));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "routing",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The cost of routing: calls/s of a plain RPC proxy of one node beside ClusterClient"
+            + " proxies (@RouteKey, a ring of that one node; then with bounded loads) over the"
+            + " same connection to the same server, 16 B x 64 outstanding, in interleaved"
+            + " repetitions, against the ringmesh and ringmesh-direct servers."
+      })
+  static final class Routing implements Callable<Integer> {
+    @Option(
+        names = "--quick",
+        description = "A smoke run of about 25 seconds: one short repetition per server.")
+    boolean quick;
+
+    @Option(
+        names = "--json",
+        description = "Print one JSON object per system and repetition instead of tables.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ProjectHome home = ProjectHome.locate();
+      Path jar = Jmh.benchJar(home);
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  home.javaBinary().toString(),
+                  "-cp",
+                  jar.toString(),
+                  "io.ringmesh.bench.rpc.RoutingBenchmark"));
+      if (quick) {
+        cmd.add("--quick");
+      }
+      List<JsonNode> rows =
+          runJsonLines(
+              home,
+              cmd,
+              "routing",
+              "2 servers x 3 systems",
+              row ->
+                  String.format(
+                      "  %-15s server, rep %d, %-14s %,10.0f calls/s  p99 %,9.1f us",
+                      row.get("server").asText(),
+                      row.get("rep").asInt(),
+                      row.get("system").asText() + ":",
+                      row.get("calls_per_s").asDouble(),
+                      row.get("p99_us").asDouble()));
+      ObjectMapper mapper = new ObjectMapper();
+      if (json) {
+        for (JsonNode r : rows) {
+          System.out.println(mapper.writeValueAsString(r));
+        }
+      } else {
+        System.out.println(RoutingReport.render(rows));
       }
       return 0;
     }
