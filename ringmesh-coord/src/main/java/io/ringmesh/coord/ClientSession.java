@@ -385,7 +385,7 @@ final class ClientSession {
       String name,
       AcquireMode mode,
       long waitNanos,
-      LeaseFuture<T> result,
+      CallFuture<T> result,
       Function<Lease, T> onGrant,
       Supplier<T> onLocked) {
     long requestId = begin();
@@ -423,7 +423,7 @@ final class ClientSession {
       AcquireMode mode,
       long requestId,
       long deadline,
-      LeaseFuture<T> result,
+      CallFuture<T> result,
       Function<Lease, T> onGrant,
       Supplier<T> onLocked,
       int attempt) {
@@ -656,16 +656,17 @@ final class ClientSession {
   }
 
   /**
-   * The future of an acquire: cancelling it cancels the open call, which withdraws the request on
-   * the coordinator.
+   * The future of a call held open on a coordinator (an acquire, a registry watch): cancelling it
+   * cancels the open call, which withdraws the request there; an open call set after the future is
+   * already done (cancelled, or timed out) is cancelled at once, so none is left open.
    */
-  static final class LeaseFuture<T> extends CompletableFuture<T> {
+  static final class CallFuture<T> extends CompletableFuture<T> {
     private final AtomicReference<@Nullable CompletableFuture<?>> inFlight =
         new AtomicReference<>();
 
     void setInFlight(CompletableFuture<?> call) {
       inFlight.set(call);
-      if (isCancelled()) {
+      if (isDone()) {
         call.cancel(false);
       }
     }

@@ -1,6 +1,6 @@
 package io.ringmesh.coord;
 
-import io.ringmesh.coord.ClientSession.LeaseFuture;
+import io.ringmesh.coord.ClientSession.CallFuture;
 import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
 import io.ringmesh.coord.internal.Messages.GroupsReply;
@@ -262,13 +262,13 @@ public final class LockClient implements AutoCloseable {
     }
   }
 
-  private <T> LeaseFuture<T> start(
+  private <T> CallFuture<T> start(
       String name,
       AcquireMode mode,
       long waitNanos,
       Function<Lease, T> onGrant,
       Supplier<T> onLocked) {
-    LeaseFuture<T> result = new LeaseFuture<>();
+    CallFuture<T> result = new CallFuture<>();
     try {
       session().acquire(name, mode, waitNanos, result, onGrant, onLocked);
     } catch (LockException e) {

@@ -1,5 +1,6 @@
 package io.ringmesh.coord;
 
+import io.ringmesh.coord.ClientSession.CallFuture;
 import io.ringmesh.coord.internal.Messages.DeregisterRequest;
 import io.ringmesh.coord.internal.Messages.RegisterRequest;
 import io.ringmesh.coord.internal.Messages.RegistryReply;
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -190,7 +190,7 @@ public final class Registry {
                   + " and "
                   + maxWait));
     }
-    WatchFuture out = new WatchFuture();
+    CallFuture<RegistrySnapshot> out = new CallFuture<>(); // cancel closes the held call
     long now = client.time().nanoTime();
     long deadline = now + maxWait.toNanos();
     long giveUp = deadline + client.requestTimeout().toNanos();
@@ -211,7 +211,8 @@ public final class Registry {
     return out;
   }
 
-  private void attempt(long known, long deadline, long giveUp, WatchFuture out, int n) {
+  private void attempt(
+      long known, long deadline, long giveUp, CallFuture<RegistrySnapshot> out, int n) {
     if (out.isDone()) {
       return;
     }
@@ -270,34 +271,5 @@ public final class Registry {
     }
     return new RegistrySnapshot(
         reply.version(), reply.entries().stream().map(RegistryEntry::of).toList());
-  }
-
-  /** A watch's future: cancelling it cancels the call held open on the coordinator. */
-  private static final class WatchFuture extends CompletableFuture<RegistrySnapshot> {
-    private final AtomicReference<@Nullable CompletableFuture<?>> inFlight =
-        new AtomicReference<>();
-
-    void setInFlight(CompletableFuture<?> call) {
-      inFlight.set(call);
-      if (isDone()) {
-        call.cancel(false);
-      }
-    }
-
-    void cancelInFlight() {
-      CompletableFuture<?> call = inFlight.get();
-      if (call != null) {
-        call.cancel(false);
-      }
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        cancelInFlight();
-      }
-      return cancelled;
-    }
   }
 }
