@@ -157,7 +157,7 @@ class ClusterScenariosTest {
     List<String> restarted = LONG ? NODES : NODES.subList(0, 2);
     try (ClusterClient cluster = client();
         Load load = new Load(cluster.proxy(Pricing.class));
-        Membership ring = new Membership(discovery)) {
+        Membership ring = new Membership(discovery, lockClient)) {
       load.start();
       load.awaitCompleted(200, Duration.ofSeconds(30));
       for (String id : restarted) {
@@ -237,7 +237,7 @@ class ClusterScenariosTest {
   @Order(3)
   void aNodeRestartedOnANewPortKeepsItsKeys() throws Exception {
     try (ClusterClient cluster = client();
-        Membership ring = new Membership(discovery)) {
+        Membership ring = new Membership(discovery, lockClient)) {
       Pricing pricing = cluster.proxy(Pricing.class);
       ring.await(ids -> ids.keySet().containsAll(NODES), Duration.ofSeconds(30), "five nodes");
       Map<String, String> owner = new LinkedHashMap<>();
@@ -317,7 +317,7 @@ class ClusterScenariosTest {
     for (NodeProcess p : nodes.values()) {
       p.awaitUp(NODE_START);
     }
-    try (Membership m = new Membership(discovery)) {
+    try (Membership m = new Membership(discovery, lockClient)) {
       m.await(ids -> ids.keySet().containsAll(NODES), Duration.ofSeconds(30), "all five nodes");
     }
   }
@@ -362,8 +362,24 @@ class ClusterScenariosTest {
     private final Discovery.Subscription subscription;
     private Map<String, ServiceInstance> current; // guarded by lock
 
-    Membership(@Nullable Discovery discovery) {
+    /** What the registry itself holds, for failure messages. */
+    private final java.util.function.Supplier<String> registered;
+
+    Membership(@Nullable Discovery discovery, @Nullable LockClient client) {
       Discovery d = Objects.requireNonNull(discovery);
+      LockClient c = Objects.requireNonNull(client);
+      registered =
+          () -> {
+            try {
+              return c.registry().snapshot().entries().stream()
+                  .map(e -> e.service() + "/" + e.nodeId())
+                  .sorted()
+                  .toList()
+                  .toString();
+            } catch (RuntimeException e) {
+              return "(unreadable: " + e + ")";
+            }
+          };
       subscription = d.subscribe(SERVICE, (s, list) -> set(list));
       current = byId(d.instances(SERVICE));
     }
@@ -401,7 +417,14 @@ class ClusterScenariosTest {
         while (!until.test(current)) {
           if (left <= 0) {
             throw new AssertionError(
-                "discovery did not show " + what + " within " + timeout + "; it shows " + current);
+                "discovery did not show "
+                    + what
+                    + " within "
+                    + timeout
+                    + "; it shows "
+                    + current.keySet()
+                    + " and the registry "
+                    + registered.get());
           }
           left = changed.awaitNanos(left);
         }
