@@ -240,11 +240,11 @@ class ClusterScenariosTest {
         Membership ring = new Membership(discovery, lockClient)) {
       Pricing pricing = cluster.proxy(Pricing.class);
       ring.await(ids -> ids.keySet().containsAll(NODES), Duration.ofSeconds(30), "five nodes");
-      Map<String, String> owner = new LinkedHashMap<>();
+      List<String> skus = new ArrayList<>();
       for (int i = 0; i < 500; i++) {
-        String sku = "sku-" + i;
-        owner.put(sku, pricing.quote(sku).servedBy());
+        skus.add("sku-" + i);
       }
+      Map<String, String> owner = owners(pricing, skus, ring);
       assertThat(new TreeSet<>(owner.values())).containsExactlyElementsOf(NODES);
 
       String moved = "s3";
@@ -256,21 +256,35 @@ class ClusterScenariosTest {
       int newPort = ring.port(moved);
       assertThat(newPort).as("the restarted node's port").isNotEqualTo(oldPort);
 
-      Map<String, String> after = new LinkedHashMap<>();
-      for (String sku : owner.keySet()) {
-        after.put(sku, pricing.quote(sku).servedBy());
-      }
+      Map<String, String> after = owners(pricing, skus, ring);
       long ownedByMoved = owner.values().stream().filter(moved::equals).count();
+      long kept = skus.stream().filter(k -> owner.get(k).equals(after.get(k))).count();
       log(
-          "%s moved from port %d to %d; %d of %d keys are its, and all %d keys kept their node"
-              .formatted(
-                  moved,
-                  oldPort,
-                  newPort,
-                  ownedByMoved,
-                  owner.size(),
-                  owner.equals(after) ? owner.size() : -1));
+          "%s moved from port %d to %d; %d of %d keys are its; %d keys kept their node"
+              .formatted(moved, oldPort, newPort, ownedByMoved, owner.size(), kept));
       assertThat(after).isEqualTo(owner);
+    }
+  }
+
+  /**
+   * Each sku's serving node, asked with the five nodes in discovery and no change of membership
+   * while asking. On a starved machine a live node's 2 s session can lapse (its registry client
+   * then registers it again); keys rightly move meanwhile, so such a pass is asked again.
+   */
+  private static Map<String, String> owners(Pricing pricing, List<String> skus, Membership ring)
+      throws InterruptedException {
+    for (int pass = 1; ; pass++) {
+      ring.await(ids -> ids.keySet().containsAll(NODES), NODE_START, "all five nodes");
+      long changes = ring.changes();
+      Map<String, String> owner = new LinkedHashMap<>();
+      for (String sku : skus) {
+        owner.put(sku, pricing.quote(sku).servedBy());
+      }
+      if (ring.changes() == changes) {
+        return owner;
+      }
+      log("membership changed while asking (pass " + pass + "): asking again");
+      assertThat(pass).as("passes disturbed by membership changes").isLessThan(5);
     }
   }
 
@@ -318,7 +332,7 @@ class ClusterScenariosTest {
       p.awaitUp(NODE_START);
     }
     try (Membership m = new Membership(discovery, lockClient)) {
-      m.await(ids -> ids.keySet().containsAll(NODES), Duration.ofSeconds(30), "all five nodes");
+      m.await(ids -> ids.keySet().containsAll(NODES), Duration.ofSeconds(60), "all five nodes");
     }
   }
 
@@ -361,6 +375,7 @@ class ClusterScenariosTest {
     private final Condition changed = lock.newCondition();
     private final Discovery.Subscription subscription;
     private Map<String, ServiceInstance> current; // guarded by lock
+    private long changeCount; // guarded by lock
 
     /** What the registry itself holds, for failure messages. */
     private final java.util.function.Supplier<String> registered;
@@ -387,6 +402,7 @@ class ClusterScenariosTest {
     private void set(List<ServiceInstance> list) {
       lock.lock();
       try {
+        changeCount++;
         current = byId(list);
         changed.signalAll();
       } finally {
@@ -398,6 +414,16 @@ class ClusterScenariosTest {
       Map<String, ServiceInstance> m = new HashMap<>();
       list.forEach(i -> m.put(i.nodeId(), i));
       return m;
+    }
+
+    /** How many changes it has seen. */
+    long changes() {
+      lock.lock();
+      try {
+        return changeCount;
+      } finally {
+        lock.unlock();
+      }
     }
 
     int port(String id) {
