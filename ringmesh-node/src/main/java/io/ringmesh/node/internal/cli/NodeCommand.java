@@ -83,6 +83,12 @@ final class NodeCommand implements Callable<Integer> {
       description = "Session TTL, e.g. 10s (default 10s, at least 1s).")
   @Nullable String sessionTtl;
 
+  @Option(
+      names = "--drain-delay",
+      description =
+          "How long a stopping node serves on after deregistering, e.g. 1s (default 1s; 0ms: none).")
+  @Nullable String drainDelay;
+
   @Option(names = "--log-level", description = "TRACE, DEBUG, INFO (default), WARN or ERROR.")
   @Nullable String logLevel;
 
@@ -155,6 +161,7 @@ final class NodeCommand implements Callable<Integer> {
     if (peers != null) c.coordinator.peers = peers;
     if (self != null) c.coordinator.self = self;
     if (sessionTtl != null) c.sessionTtl = sessionTtl;
+    if (drainDelay != null) c.drainDelay = drainDelay;
     if (logLevel != null) c.logLevel = logLevel;
     if (electionTimeout != null) c.coordinator.electionTimeout = electionTimeout;
     for (String s : services) {

@@ -60,6 +60,13 @@ public final class NodeConfig {
   @JsonProperty("session-ttl")
   public String sessionTtl = "10s";
 
+  /**
+   * How long a stopping node keeps serving after it has deregistered, so that callers can see it
+   * leave before its RPC server stops taking calls; {@code 0ms} stops at once.
+   */
+  @JsonProperty("drain-delay")
+  public String drainDelay = "1s";
+
   @JsonProperty("log-level")
   public String logLevel = "INFO";
 
@@ -191,6 +198,10 @@ public final class NodeConfig {
     if (sessionTtl().compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigException("session-ttl is " + sessionTtl + "; the shortest is 1s");
     }
+    if (drainDelay().compareTo(MAX_DRAIN_DELAY) > 0) {
+      throw new ConfigException(
+          "drain-delay is " + drainDelay + "; the longest is " + MAX_DRAIN_DELAY.toSeconds() + "s");
+    }
     if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
         .contains(logLevel.toUpperCase(Locale.ROOT))) {
       throw new ConfigException(
@@ -243,6 +254,13 @@ public final class NodeConfig {
 
   public Duration sessionTtl() {
     return duration("session-ttl", sessionTtl);
+  }
+
+  /** The longest {@code drain-delay}: a stop must stay well within what a supervisor waits. */
+  static final Duration MAX_DRAIN_DELAY = Duration.ofSeconds(30);
+
+  public Duration drainDelay() {
+    return duration("drain-delay", drainDelay);
   }
 
   /** The election timeout range, or null for Ratis' default. */

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Start order: the data directory; the coordinator (coordinator role), whose shards must have
  * leaders before anything uses them; the lock/registry client (every node has a session); the RPC
  * server with the hosted services (service role); then the registry entries. A graceful stop goes
- * the other way: deregister first (callers stop routing here), drain in-flight calls, close the
- * session, stop the coordinator. A crashed node's entries go when its session expires.
+ * the other way: deregister first (callers stop routing here), keep serving for the drain delay
+ * (until callers can have seen the change), drain in-flight calls, close the session, stop the
+ * coordinator. A crashed node's entries go when its session expires.
  *
  * <p>Thread-safe: {@link #close} may race with nothing else; accessors read final fields.
  */
@@ -281,7 +282,10 @@ public final class NodeRuntime implements AutoCloseable {
     return services;
   }
 
-  /** Stops the node: deregisters, drains calls, closes the session, stops the coordinator. */
+  /**
+   * Stops the node: deregisters, serves on for {@code drain-delay}, drains calls, closes the
+   * session, stops the coordinator.
+   */
   @Override
   public void close() {
     parts.close();
@@ -414,6 +418,9 @@ public final class NodeRuntime implements AutoCloseable {
         }
       }
       if (rpcServer != null) {
+        if (!registered.isEmpty()) {
+          awaitDrainDelay();
+        }
         rpcServer.shutdown();
         try {
           if (!rpcServer.awaitTermination(Duration.ofSeconds(10))) {
@@ -445,6 +452,26 @@ public final class NodeRuntime implements AutoCloseable {
       }
       if (coordinator != null) {
         coordinator.close();
+      }
+    }
+
+    /**
+     * Keeps serving for the drain delay after deregistering. Callers learn of the change through a
+     * registry watch, some milliseconds later, and until then route calls here; a server that
+     * stopped at once would refuse them, and they would succeed only by being retried elsewhere
+     * (never-run calls are, by ClusterClient) within the caller's attempts and retry budget. The
+     * delay lets them see the leave first, as Kubernetes' pre-stop pause lets endpoints update
+     * before a pod stops.
+     */
+    private void awaitDrainDelay() {
+      Duration delay = config.drainDelay();
+      if (delay.isZero()) {
+        return;
+      }
+      try {
+        Thread.sleep(delay); // a deliberate pause, not a wait for a condition
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -34,6 +34,7 @@ class NodeConfigTest {
                 data: /var/lib/ringmesh
                 coordinators: 10.0.0.1:7400,10.0.0.2:7400
                 session-ttl: 5s
+                drain-delay: 500ms
                 coordinator:
                   election-timeout: 1s..2s
                 services:
@@ -49,6 +50,7 @@ class NodeConfigTest {
     assertThat(c.rpcPort).isEqualTo(9100);
     assertThat(c.adminPort).isEqualTo(9200);
     assertThat(c.sessionTtl()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.drainDelay()).isEqualTo(Duration.ofMillis(500));
     assertThat(c.electionTimeout()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2));
     assertThat(c.services.get(0).weight).isEqualTo(2.0);
     assertThat(c.services.get(0).settings).containsEntry("cache.capacity", "100");
@@ -107,6 +109,9 @@ class NodeConfigTest {
     NodeConfig s = new NodeConfig();
     s.sessionTtl = "ten";
     assertThatThrownBy(s::validate).hasMessageContaining("session-ttl: 'ten' is not a duration");
+    NodeConfig d = new NodeConfig();
+    d.drainDelay = "2m";
+    assertThatThrownBy(d::validate).hasMessageContaining("drain-delay is 2m; the longest is 30s");
     NodeConfig n = new NodeConfig();
     n.roles = java.util.List.of("service");
     assertThatThrownBy(n::validate).hasMessageContaining("needs 'coordinators'");

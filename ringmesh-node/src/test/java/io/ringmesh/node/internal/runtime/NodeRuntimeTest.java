@@ -146,4 +146,35 @@ class NodeRuntimeTest {
         .isInstanceOf(NodeConfig.ConfigException.class)
         .hasMessageContaining("'com.example.Missing' is not on the class path");
   }
+
+  @Test
+  void aStoppingNodeServesCallsForTheDrainDelayAfterItHasDeregistered() throws Exception {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.drainDelay = "3s"; // long enough to call within it on a busy machine
+    NodeRuntime node = NodeRuntime.start(c, s -> {});
+    Thread closing = null;
+    try (RpcClient rpc = RpcClient.builder().build()) {
+      Pricing p = rpc.proxy(Pricing.class, Endpoint.of("127.0.0.1", node.rpcPort()));
+      assertThat(p.quote("sku-1").servedBy()).isEqualTo("n1");
+      var registry = node.lockClient().registry();
+      long stopAt = System.nanoTime();
+      closing = Thread.ofPlatform().name("closing-n1").start(node::close);
+      long deadline = stopAt + TimeUnit.SECONDS.toNanos(3);
+      while (!registry.snapshot().entries().isEmpty()) {
+        assertThat(System.nanoTime())
+            .as("deregistered within the drain delay")
+            .isLessThan(deadline);
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      }
+      // Gone from the registry, and still serving: callers that have not seen it leave succeed.
+      assertThat(p.quote("sku-2").servedBy()).isEqualTo("n1");
+      assertThat(System.nanoTime()).as("called within the drain delay").isLessThan(deadline);
+    } finally {
+      if (closing == null) {
+        node.close();
+      } else {
+        closing.join(TimeUnit.SECONDS.toMillis(30));
+      }
+    }
+  }
 }
