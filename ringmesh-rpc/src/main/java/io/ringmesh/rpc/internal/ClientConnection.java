@@ -50,8 +50,9 @@ final class ClientConnection extends FrameDecoder {
   private volatile int state = CONNECTING;
   private volatile int serverMaxFrameBytes = Frames.MAX_FRAME_LIMIT;
 
-  private @Nullable Channel channel;
-  private @Nullable Outbound outbound;
+  // Set once by attach(), from whichever thread binds the connection first.
+  private volatile @Nullable Channel channel;
+  private volatile @Nullable Outbound outbound;
   private final IntObjectMap<PendingCall> streams = new IntObjectHashMap<>();
   private final ArrayDeque<PendingCall> waiting = new ArrayDeque<>();
   private @Nullable RpcException closeReason;
@@ -90,10 +91,24 @@ final class ClientConnection extends FrameDecoder {
     return serverMaxFrameBytes;
   }
 
-  /** Binds this handler to its channel, right after the connect started; before any call. */
-  void attach(Channel channel) {
-    this.channel = channel;
-    this.outbound = new Outbound(channel, this::write);
+  /**
+   * Binds this handler to its channel. Called twice, and whichever comes first binds: by the pool
+   * right after the connect started (before any call is sent), and on the event loop when the
+   * handler is added to the pipeline (before any I/O event). The pool's call alone came too late
+   * when the calling thread was descheduled while the handshake ran: the server's hello was then
+   * read by an unbound handler, lost, and the connection stayed in its handshake for good.
+   */
+  synchronized void attach(Channel channel) {
+    if (this.channel == null) {
+      this.outbound = new Outbound(channel, this::write);
+      this.channel = channel;
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    attach(ctx.channel());
+    super.handlerAdded(ctx);
   }
 
   ByteBufAllocator alloc() {
