@@ -132,6 +132,29 @@ final class ClientConnection extends FrameDecoder {
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     lastReadNanos = ticker.nanoTime();
     ctx.writeAndFlush(Frames.clientHello(ctx.alloc()), ctx.voidPromise());
+    // A server that takes the TCP connection but never says hello must not hold this connection
+    // (and every call queued on it) in its handshake for good.
+    Duration limit = settings.connectTimeout();
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (state == CONNECTING) {
+                closeWith(
+                    RpcException.of(
+                        Status.UNAVAILABLE,
+                        "the server at "
+                            + endpoint
+                            + " did not complete the handshake within "
+                            + limit.toMillis()
+                            + " ms (connectTimeout)",
+                        null,
+                        true,
+                        true,
+                        null));
+              }
+            },
+            limit.toNanos(),
+            TimeUnit.NANOSECONDS);
     super.channelActive(ctx);
   }
 
@@ -204,6 +227,14 @@ final class ClientConnection extends FrameDecoder {
       call.fail(cancelledBeforeSending(call)); // cancelled by the caller while queued
       return;
     }
+    // The deadline runs from the moment the call reaches the event loop, whatever the connection
+    // then does: a call waiting for the handshake is bounded by it as much as one on the wire.
+    if (call.timer == null) {
+      call.timer =
+          c.eventLoop()
+              .schedule(
+                  call, Math.max(0, call.deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
+    }
     int s = state;
     if (s == CONNECTING) {
       waiting.add(call);
@@ -247,7 +278,6 @@ final class ClientConnection extends FrameDecoder {
     frame.setLong(frame.readerIndex() + 4 + Frames.HEADER_BYTES + 4, remaining);
     streams.put(call.streamId, call);
     call.sent = true;
-    call.timer = c.eventLoop().schedule(call, remaining, TimeUnit.NANOSECONDS);
     c.write(frame, c.voidPromise());
   }
 
@@ -272,6 +302,22 @@ final class ClientConnection extends FrameDecoder {
 
   /** The call's timer fired; on the event loop. */
   void deadlineExceeded(PendingCall call) {
+    if (!call.sent) {
+      // Still waiting for the handshake: it never reached the wire.
+      if (!waiting.remove(call) && call.future.isDone()) {
+        return; // completed already
+      }
+      call.fail(
+          RpcException.of(
+              Status.DEADLINE_EXCEEDED,
+              deadlineMessage(call)
+                  + " before it could be sent (the connection's handshake had not completed)",
+              null,
+              true,
+              true,
+              null));
+      return;
+    }
     if (streams.remove(call.streamId) != call) {
       return;
     }
@@ -291,6 +337,10 @@ final class ClientConnection extends FrameDecoder {
   }
 
   private void cancelOnLoop(PendingCall call) {
+    if (!call.sent && waiting.remove(call)) {
+      call.fail(cancelledBeforeSending(call));
+      return;
+    }
     if (streams.remove(call.streamId) == call) {
       call.fail(
           RpcException.of(
