@@ -110,7 +110,11 @@ public final class RpcClient implements AutoCloseable {
       return this;
     }
 
-    /** How long a TCP connect may take; 5 s by default. */
+    /**
+     * How long a TCP connect may take, and again the handshake after it (the server's hello, and
+     * TLS if used); 5 s by default. A connection that does not come up in time fails the calls
+     * waiting for it with UNAVAILABLE, unless their deadlines end them first.
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout, "connectTimeout");
       return this;

@@ -50,8 +50,9 @@ final class ClientConnection extends FrameDecoder {
   private volatile int state = CONNECTING;
   private volatile int serverMaxFrameBytes = Frames.MAX_FRAME_LIMIT;
 
-  private @Nullable Channel channel;
-  private @Nullable Outbound outbound;
+  // Set once by attach(), from whichever thread binds the connection first.
+  private volatile @Nullable Channel channel;
+  private volatile @Nullable Outbound outbound;
   private final IntObjectMap<PendingCall> streams = new IntObjectHashMap<>();
   private final ArrayDeque<PendingCall> waiting = new ArrayDeque<>();
   private @Nullable RpcException closeReason;
@@ -90,10 +91,24 @@ final class ClientConnection extends FrameDecoder {
     return serverMaxFrameBytes;
   }
 
-  /** Binds this handler to its channel, right after the connect started; before any call. */
-  void attach(Channel channel) {
-    this.channel = channel;
-    this.outbound = new Outbound(channel, this::write);
+  /**
+   * Binds this handler to its channel. Called twice, and whichever comes first binds: by the pool
+   * right after the connect started (before any call is sent), and on the event loop when the
+   * handler is added to the pipeline (before any I/O event). The pool's call alone came too late
+   * when the calling thread was descheduled while the handshake ran: the server's hello was then
+   * read by an unbound handler, lost, and the connection stayed in its handshake for good.
+   */
+  synchronized void attach(Channel channel) {
+    if (this.channel == null) {
+      this.outbound = new Outbound(channel, this::write);
+      this.channel = channel;
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    attach(ctx.channel());
+    super.handlerAdded(ctx);
   }
 
   ByteBufAllocator alloc() {
@@ -117,6 +132,29 @@ final class ClientConnection extends FrameDecoder {
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     lastReadNanos = ticker.nanoTime();
     ctx.writeAndFlush(Frames.clientHello(ctx.alloc()), ctx.voidPromise());
+    // A server that takes the TCP connection but never says hello must not hold this connection
+    // (and every call queued on it) in its handshake for good.
+    Duration limit = settings.connectTimeout();
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (state == CONNECTING) {
+                closeWith(
+                    RpcException.of(
+                        Status.UNAVAILABLE,
+                        "the server at "
+                            + endpoint
+                            + " did not complete the handshake within "
+                            + limit.toMillis()
+                            + " ms (connectTimeout)",
+                        null,
+                        true,
+                        true,
+                        null));
+              }
+            },
+            limit.toNanos(),
+            TimeUnit.NANOSECONDS);
     super.channelActive(ctx);
   }
 
@@ -189,6 +227,14 @@ final class ClientConnection extends FrameDecoder {
       call.fail(cancelledBeforeSending(call)); // cancelled by the caller while queued
       return;
     }
+    // The deadline runs from the moment the call reaches the event loop, whatever the connection
+    // then does: a call waiting for the handshake is bounded by it as much as one on the wire.
+    if (call.timer == null) {
+      call.timer =
+          c.eventLoop()
+              .schedule(
+                  call, Math.max(0, call.deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
+    }
     int s = state;
     if (s == CONNECTING) {
       waiting.add(call);
@@ -232,7 +278,6 @@ final class ClientConnection extends FrameDecoder {
     frame.setLong(frame.readerIndex() + 4 + Frames.HEADER_BYTES + 4, remaining);
     streams.put(call.streamId, call);
     call.sent = true;
-    call.timer = c.eventLoop().schedule(call, remaining, TimeUnit.NANOSECONDS);
     c.write(frame, c.voidPromise());
   }
 
@@ -257,6 +302,22 @@ final class ClientConnection extends FrameDecoder {
 
   /** The call's timer fired; on the event loop. */
   void deadlineExceeded(PendingCall call) {
+    if (!call.sent) {
+      // Still waiting for the handshake: it never reached the wire.
+      if (!waiting.remove(call) && call.future.isDone()) {
+        return; // completed already
+      }
+      call.fail(
+          RpcException.of(
+              Status.DEADLINE_EXCEEDED,
+              deadlineMessage(call)
+                  + " before it could be sent (the connection's handshake had not completed)",
+              null,
+              true,
+              true,
+              null));
+      return;
+    }
     if (streams.remove(call.streamId) != call) {
       return;
     }
@@ -276,6 +337,10 @@ final class ClientConnection extends FrameDecoder {
   }
 
   private void cancelOnLoop(PendingCall call) {
+    if (!call.sent && waiting.remove(call)) {
+      call.fail(cancelledBeforeSending(call));
+      return;
+    }
     if (streams.remove(call.streamId) == call) {
       call.fail(
           RpcException.of(

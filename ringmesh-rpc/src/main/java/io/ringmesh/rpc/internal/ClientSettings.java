@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param connectionsPerEndpoint connections kept per endpoint; calls are spread over them
  * @param interceptors run before every call, in order
  * @param tls TLS, or null for plaintext
- * @param connectTimeout how long a TCP connect may take
+ * @param connectTimeout how long a TCP connect may take, and again the handshake after it
  * @param keepAliveTime ping a connection after this long without reading; zero: never
  * @param keepAliveTimeout close a connection whose ping is unanswered this long
  * @param reconnectBackoffInitial first delay after a failed connection attempt

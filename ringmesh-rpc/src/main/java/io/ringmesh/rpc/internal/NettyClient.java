@@ -30,8 +30,9 @@ public final class NettyClient {
   /*
    * The call path, on the caller's thread: interceptors, then the frame is encoded whole (header,
    * deadline, metadata, arguments) into one pooled buffer, then handed to the connection's write
-   * queue. On the event loop the call is registered under its stream id, its deadline timer is
-   * armed, and the frame is written; the flush is shared with everything else written in the same
+   * queue. On the event loop the call's deadline timer is armed first, whatever the state of the
+   * connection (a call waiting for the handshake times out like one on the wire), then the call is
+   * registered under its stream id and the frame is written; the flush is shared with everything else written in the same
    * turn of the loop (see Outbound). The response is decoded on the event loop and completes the
    * future there: dependent stages without an executor run on the I/O thread, which is what makes
    * a closed-loop async caller fast, and why they must not block.

@@ -29,7 +29,11 @@ final class PendingCall implements Runnable {
 
   // Event loop only.
   @Nullable ByteBuf frame;
+
+  /** The deadline timer, armed as soon as the call reaches its connection's event loop. */
   @Nullable ScheduledFuture<?> timer;
+
+  /** True once the request is on the wire, registered under its stream id. */
   boolean sent;
 
   PendingCall(
