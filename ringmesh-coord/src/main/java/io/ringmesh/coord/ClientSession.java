@@ -226,7 +226,9 @@ final class ClientSession {
     if (!end(cause)) {
       return;
     }
-    LOG.debug("session {} lost: {}", id, cause.getMessage());
+    // An operator needs to see this: every lease of the session is lost, and the client's
+    // registrations move to a new session.
+    LOG.warn("session {} lost ({}); its leases are lost", id, cause.getMessage());
     for (Lease lease : List.copyOf(leases)) {
       lease.markLost(cause);
     }
