@@ -59,6 +59,17 @@ public final class RpcClient implements AutoCloseable {
     return client.proxy(iface, endpoint, options);
   }
 
+  /**
+   * Calls {@code iface}'s methods on any endpoint without a proxy per endpoint or per call (see
+   * {@link MethodInvoker}).
+   *
+   * @throws IllegalArgumentException if {@code iface} is not a valid service interface
+   */
+  public MethodInvoker invoker(Class<?> iface) {
+    Objects.requireNonNull(iface, "iface");
+    return client.invoker(iface);
+  }
+
   /** Closes every connection, failing calls in flight with UNAVAILABLE. Idempotent. */
   @Override
   public void close() {

@@ -6,13 +6,13 @@ import io.ringmesh.ring.BoundedLoadRouter.Assignment;
 import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.CallOptions;
+import io.ringmesh.rpc.MethodInvoker;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +42,10 @@ import org.jspecify.annotations.Nullable;
 public final class RoutedInvocationHandler implements InvocationHandler {
   private final Class<?> iface;
   private final ServiceRouter router;
-  private final RpcClient rpc;
+
+  /** Calls a node without a proxy per attempt (each attempt has its own deadline). */
+  private final MethodInvoker invoker;
+
   private final CallOptions options;
   private final long deadlineNanos;
   private final int maxAttempts;
@@ -57,7 +60,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       ClusterSettings settings) {
     this.iface = iface;
     this.router = router;
-    this.rpc = rpc;
+    this.invoker = rpc.invoker(iface);
     this.options = options;
     Duration t = options.timeout();
     this.deadlineNanos = (t != null ? t : settings.defaultDeadline()).toNanos();
@@ -205,10 +208,10 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     RpcException last = null;
     for (int i = 0; ; i++) {
       NodeState node = nodes.get(i);
-      Object target = target(node, deadline, m, last, i);
+      CallOptions attempt = attemptOptions(deadline, m, last, i);
       node.begin();
       try {
-        Object result = invokeOn(target, m, args);
+        Object result = invoker.invoke(node.instance().endpoint(), attempt, m.method(), args);
         node.health().onSuccess();
         return result;
       } catch (RpcException e) {
@@ -223,19 +226,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
   }
 
-  /**
-   * Calls {@code m} on a plain RPC proxy through its invocation handler, not {@code Method.invoke}:
-   * no reflective access check (the interface need not be public to this package), and the RPC
-   * layer's exceptions arrive unwrapped.
-   */
-  private static @Nullable Object invokeOn(Object target, RoutedMethod m, @Nullable Object[] args)
-      throws Throwable {
-    return Proxy.getInvocationHandler(target).invoke(target, m.method(), args);
-  }
-
-  /** A plain RPC proxy of node, allowed the time left; throws if none is left. */
-  private Object target(
-      NodeState node, long deadline, RoutedMethod m, @Nullable RpcException last, int attempt) {
+  /** The options of one attempt: the time left of the call's deadline; throws if none is left. */
+  private CallOptions attemptOptions(
+      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt) {
     long left = deadline - ticker.nanos();
     if (left <= 0) {
       throw RpcException.of(
@@ -252,8 +245,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
           false,
           last);
     }
-    return rpc.proxy(
-        iface, node.instance().endpoint(), options.withTimeout(Duration.ofNanos(left)));
+    return options.withTimeout(Duration.ofNanos(left));
   }
 
   private static void record(NodeState node, RpcException e) {
@@ -308,15 +300,17 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
       NodeState node = nodes.get(i);
       CompletableFuture<?> f;
-      Object target;
+      CallOptions attempt;
       try {
-        target = target(node, deadline, m, last, i);
+        attempt = attemptOptions(deadline, m, last, i);
       } catch (RpcException e) {
         result.completeExceptionally(e);
         return;
       }
       try {
-        f = (CompletableFuture<?>) invokeOn(target, m, args);
+        f =
+            (CompletableFuture<?>)
+                invoker.invoke(node.instance().endpoint(), attempt, m.method(), args);
       } catch (Throwable t) {
         f = CompletableFuture.failedFuture(t);
       }

@@ -44,7 +44,7 @@ public final class NettyClient {
   private final Bootstrap bootstrap;
   private final @Nullable SslContext sslContext;
   private final Map<Endpoint, EndpointPool> pools = new ConcurrentHashMap<>();
-  private final Map<Class<?>, ServiceDescriptor> services = new ConcurrentHashMap<>();
+  private final Map<Class<?>, ClientInvoker> invokers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public NettyClient(ClientSettings settings, Ticker ticker) {
@@ -84,14 +84,18 @@ public final class NettyClient {
 
   /** A proxy of {@code iface} whose calls go to {@code endpoint}. */
   public <T> T proxy(Class<T> iface, Endpoint endpoint, CallOptions options) {
-    ServiceDescriptor service =
-        services.computeIfAbsent(iface, i -> ServiceDescriptor.of(i, codec));
     Object proxy =
         Proxy.newProxyInstance(
             iface.getClassLoader(),
             new Class<?>[] {iface},
-            new ClientProxy(this, service, endpoint, options));
+            new ClientProxy(invoker(iface), endpoint, options));
     return iface.cast(proxy);
+  }
+
+  /** The invoker of {@code iface}'s methods, one per interface. */
+  public ClientInvoker invoker(Class<?> iface) {
+    return invokers.computeIfAbsent(
+        iface, i -> new ClientInvoker(this, ServiceDescriptor.of(i, codec)));
   }
 
   /** Starts a call; failures, including those before sending, complete the future. */
