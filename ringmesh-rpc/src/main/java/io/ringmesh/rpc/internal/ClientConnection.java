@@ -577,23 +577,28 @@ final class ClientConnection extends FrameDecoder {
   /** The connection attempt failed before the channel became active. Any thread. */
   void connectFailed(Throwable cause) {
     Channel channel = Objects.requireNonNull(this.channel);
-    channel
-        .eventLoop()
-        .execute(
-            () -> {
-              if (closeReason == null) {
-                closeReason =
-                    RpcException.of(
-                        Status.UNAVAILABLE,
-                        "could not connect to " + endpoint + ": " + cause.getMessage(),
-                        null,
-                        true,
-                        true,
-                        null);
-              }
-              channel.close();
-              closed();
-            });
+    Runnable fail =
+        () -> {
+          if (closeReason == null) {
+            closeReason =
+                RpcException.of(
+                    Status.UNAVAILABLE,
+                    "could not connect to " + endpoint + ": " + cause.getMessage(),
+                    null,
+                    true,
+                    true,
+                    null);
+          }
+          channel.close();
+          closed();
+        };
+    // On the event loop (the connect promise's listener), at once: Netty closes the failed channel
+    // right after notifying the listener, and the calls must fail with this reason, not "closed".
+    if (channel.eventLoop().inEventLoop()) {
+      fail.run();
+    } else {
+      channel.eventLoop().execute(fail);
+    }
   }
 
   @Override
