@@ -156,17 +156,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       ProjectHome home = ProjectHome.locate();
-      Path jar = Jmh.benchJar(home);
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  home.javaBinary().toString(),
-                  "-cp",
-                  jar.toString(),
-                  "io.ringmesh.bench.rpc.RpcBenchmark"));
-      if (quick) {
-        cmd.add("--quick");
-      }
+      List<String> cmd = benchMain(home, "io.ringmesh.bench.rpc.RpcBenchmark", quick);
       List<JsonNode> cells =
           runJsonLines(
               home,
@@ -216,17 +206,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       ProjectHome home = ProjectHome.locate();
-      Path jar = Jmh.benchJar(home);
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  home.javaBinary().toString(),
-                  "-cp",
-                  jar.toString(),
-                  "io.ringmesh.bench.rpc.RoutingBenchmark"));
-      if (quick) {
-        cmd.add("--quick");
-      }
+      List<String> cmd = benchMain(home, "io.ringmesh.bench.rpc.RoutingBenchmark", quick);
       List<JsonNode> rows =
           runJsonLines(
               home,
@@ -284,17 +264,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       ProjectHome home = ProjectHome.locate();
-      Path jar = Jmh.benchJar(home);
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  home.javaBinary().toString(),
-                  "-cp",
-                  jar.toString(),
-                  "io.ringmesh.bench.lock.LockBenchmark"));
-      if (quick) {
-        cmd.add("--quick");
-      }
+      List<String> cmd = benchMain(home, "io.ringmesh.bench.lock.LockBenchmark", quick);
       String only = systems;
       if (only != null) {
         cmd.addAll(List.of("--systems", only));
@@ -323,6 +293,17 @@ final class BenchCommand implements Runnable {
       }
       return 0;
     }
+  }
+
+  /** The command running {@code mainClass} from the benchmark jar, with --quick if asked. */
+  static List<String> benchMain(ProjectHome home, String mainClass, boolean quick) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(home.javaBinary().toString(), "-cp", Jmh.benchJar(home).toString(), mainClass));
+    if (quick) {
+      cmd.add("--quick");
+    }
+    return cmd;
   }
 
   /**

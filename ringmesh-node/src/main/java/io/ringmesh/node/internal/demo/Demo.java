@@ -360,7 +360,7 @@ public final class Demo {
               }
             });
     try {
-      waitWhile(p, 2_000, "load before the kill", () -> true);
+      keepLoading(p, 2_000, "load before the kill");
       killedAt = System.nanoTime();
       cluster.kill(victim);
       long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);
@@ -378,7 +378,7 @@ public final class Demo {
     if (excludedAt.get() != 0) {
       summary.ringExclusionMs = TimeUnit.NANOSECONDS.toMillis(excludedAt.get() - killedAt);
     }
-    waitWhile(p, 1_000, "load after the exclusion", () -> true);
+    keepLoading(p, 1_000, "load after the exclusion");
     stop.set(true);
     pool.shutdown();
     pool.awaitTermination(10, TimeUnit.SECONDS);
@@ -436,11 +436,11 @@ public final class Demo {
     return e instanceof RpcException r ? r.status().name() : e.getClass().getSimpleName();
   }
 
-  private void waitWhile(
-      Progress p, long millis, String what, java.util.function.BooleanSupplier more)
+  /** Lets the load run for {@code millis}, showing {@code what}. */
+  private static void keepLoading(Progress p, long millis, String what)
       throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (System.nanoTime() < end && more.getAsBoolean()) {
+    while (System.nanoTime() < end) {
       p.show(0, what);
       Thread.sleep(Math.min(100, millis)); // pacing a load window, not synchronisation
     }

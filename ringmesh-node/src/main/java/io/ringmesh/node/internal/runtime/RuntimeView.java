@@ -63,6 +63,9 @@ final class RuntimeView implements NodeView, AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final RingShares shares = new RingShares();
 
+  /** The last ring built per service; only the refresher thread touches it. */
+  private final Map<String, BuiltRing> builtRings = new HashMap<>();
+
   private volatile Readiness readiness = Readiness.notReady("starting");
   private volatile List<ServiceRing> rings = List.of();
   private volatile List<NodeStatus> nodes = List.of();
@@ -247,6 +250,12 @@ final class RuntimeView implements NodeView, AutoCloseable {
         byService.computeIfAbsent(e.service(), k -> new ArrayList<>()).add(e);
       }
     }
+    for (String gone : List.copyOf(builtRings.keySet())) {
+      if (!byService.containsKey(gone)) {
+        builtRings.remove(gone);
+        shares.forget(gone);
+      }
+    }
     List<ServiceRing> out = new ArrayList<>();
     byService.forEach((service, entries) -> out.add(ring(service, entries)));
     rings = List.copyOf(out);
@@ -254,15 +263,33 @@ final class RuntimeView implements NodeView, AutoCloseable {
 
   /** The service's ring as every client builds it from the registry (RING, by node id). */
   private ServiceRing ring(String service, List<RegistryEntry> entries) {
-    var b = HashRing.<String>builder().algorithm(Algorithm.RING);
-    for (RegistryEntry e : entries) {
-      b.node(Node.of(e.nodeId(), e.weight()));
-    }
     Map<String, NodeStatus> status = new HashMap<>();
     nodes.forEach(n -> status.put(n.nodeId(), n));
     return shares.serviceRing(
-        service, b.build(), id -> status.get(id) == null || status.get(id).healthy());
+        service,
+        hashRing(service, entries),
+        id -> status.get(id) == null || status.get(id).healthy());
   }
+
+  /**
+   * The ring of {@code entries}, the same instance while the members and weights stay the same, so
+   * that RingShares (which caches by ring) samples a ring once, not at every refresh.
+   */
+  private HashRing<String> hashRing(String service, List<RegistryEntry> entries) {
+    Map<String, Double> members = new TreeMap<>();
+    entries.forEach(e -> members.put(e.nodeId(), e.weight()));
+    BuiltRing last = builtRings.get(service);
+    if (last != null && last.members().equals(members)) {
+      return last.ring();
+    }
+    var b = HashRing.<String>builder().algorithm(Algorithm.RING);
+    members.forEach((id, weight) -> b.node(Node.of(id, weight)));
+    HashRing<String> ring = b.build();
+    builtRings.put(service, new BuiltRing(members, ring));
+    return ring;
+  }
+
+  private record BuiltRing(Map<String, Double> members, HashRing<String> ring) {}
 
   private void refreshShards() {
     List<ShardStatus> out = new ArrayList<>();
