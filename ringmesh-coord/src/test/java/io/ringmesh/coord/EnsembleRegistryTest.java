@@ -91,6 +91,18 @@ class EnsembleRegistryTest {
     }
     remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
     Await.until(() -> registryLeader() >= 0, () -> "a leader of the registry group");
+    Await.until(
+        () -> ledShards() == SHARDS, () -> "a leader for each of the " + SHARDS + " lock shards");
+  }
+
+  private int ledShards() {
+    int led = 0;
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        led += c.ledShards().size();
+      }
+    }
+    return led;
   }
 
   @AfterEach
@@ -121,7 +133,13 @@ class EnsembleRegistryTest {
 
   private LockClient client() {
     RemoteCoordinatorService r = Objects.requireNonNull(remote);
-    LockClient c = LockClient.builder().service(() -> r).timeSource(clock).sessionTtl(TTL).build();
+    // Opening the session retries with back-off on the fake clock (a shard's new leader may not
+    // serve yet), so the clock moves while it opens.
+    CompletableFuture<LockClient> opening =
+        CompletableFuture.supplyAsync(
+            () -> LockClient.builder().service(() -> r).timeSource(clock).sessionTtl(TTL).build());
+    advanceUntilDone(opening);
+    LockClient c = opening.join();
     clients.add(c);
     return c;
   }
