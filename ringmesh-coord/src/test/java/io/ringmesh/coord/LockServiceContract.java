@@ -278,11 +278,11 @@ abstract class LockServiceContract {
     Await.until(() -> next.holder("job").waiters() == 1, () -> "next queued on job");
 
     // Until the TTL has passed, the lock stays with the silent holder.
-    clock.advance(CHECK_INTERVAL, (int) (TTL.toMillis() / CHECK_INTERVAL.toMillis()) - 2);
+    advanceSettled(CHECK_INTERVAL, (int) (TTL.toMillis() / CHECK_INTERVAL.toMillis()) - 2);
     assertThat(waiting).isNotDone();
     assertThat(next.holder("job").holder()).contains(crashedSession);
     // Within one more heartbeat interval, the leader expires it and the waiter is granted.
-    clock.advance(CHECK_INTERVAL, (int) (HEARTBEAT.toMillis() / CHECK_INTERVAL.toMillis()) + 2);
+    advanceSettled(CHECK_INTERVAL, (int) (HEARTBEAT.toMillis() / CHECK_INTERVAL.toMillis()) + 2);
     Lease granted = await(waiting);
     assertThat(granted.fencingToken()).isGreaterThan(lost.fencingToken());
     assertThat(next.holder("job").holder()).contains(next.sessionId());
