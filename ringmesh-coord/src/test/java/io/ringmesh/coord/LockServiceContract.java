@@ -238,7 +238,7 @@ abstract class LockServiceContract {
     Lease held = a.acquire("t", Duration.ofSeconds(5));
     CompletableFuture<Lease> waiting = b.acquireAsync("t", Duration.ofSeconds(2));
     Await.until(() -> a.holder("t").waiters() == 1, () -> "b queued on t");
-    clock.advance(Duration.ofMillis(500), 5); // past 2 s; heartbeats keep both sessions alive
+    advanceSettled(Duration.ofMillis(500), 5); // past 2 s; heartbeats keep both sessions alive
     assertThatThrownBy(() -> await(waiting))
         .isInstanceOf(ExecutionException.class)
         .cause()
