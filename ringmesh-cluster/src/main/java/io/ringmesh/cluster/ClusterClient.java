@@ -1,5 +1,6 @@
 package io.ringmesh.cluster;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.ringmesh.cluster.internal.ClusterSettings;
 import io.ringmesh.cluster.internal.RoutedInvocationHandler;
 import io.ringmesh.cluster.internal.ServiceRouter;
@@ -141,6 +142,7 @@ public final class ClusterClient implements AutoCloseable {
     private Ticker ticker = Ticker.system();
     private @Nullable Executor rebuildExecutor;
     private final Map<String, Double> boundedLoads = new HashMap<>();
+    private @Nullable MeterRegistry meterRegistry;
 
     private Builder() {}
 
@@ -245,6 +247,17 @@ public final class ClusterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the client's meters go: per service, calls by status with a latency histogram ({@code
+     * ringmesh.client.calls}); per node, attempts by status, retries, hedges and ejections; the
+     * retries the budget refused; and under bounded loads the assignments and spills. None by
+     * default.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
     /** The clock of deadlines, the retry budget and ejections; for tests. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -289,7 +302,8 @@ public final class ClusterClient implements AutoCloseable {
               ejectionMax,
               ticker,
               executor,
-              boundedLoads);
+              boundedLoads,
+              meterRegistry);
       return new ClusterClient(this, settings, own);
     }
 

@@ -3,9 +3,7 @@ package io.ringmesh.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ringmesh.ring.Algorithm;
 import io.ringmesh.ring.HashRing;
-import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
@@ -59,28 +57,12 @@ class ClusterClientTest {
     return client(c, base());
   }
 
-  /** The ring a client builds over the cluster's node ids (RING, weight 1). */
   private static HashRing<Void> ring(TestCluster c) {
-    return HashRing.<Void>builder()
-        .algorithm(Algorithm.RING)
-        .nodes(c.ids().stream().map(id -> Node.<Void>of(id)).toList())
-        .build();
+    return c.ring();
   }
 
-  /**
-   * A key that node {@code id} owns, found on the ring rather than by calling, so that the client
-   * has no connection to the node yet: a request to a dead node is then certainly never sent. (A
-   * pooled connection to a node that just died can still take a request before the client sees the
-   * reset; that request was sent.)
-   */
   private static String keyOn(TestCluster c, String id) {
-    HashRing<Void> ring = ring(c);
-    for (int i = 0; ; i++) {
-      String key = "key-" + i;
-      if (ring.route(key).id().equals(id)) {
-        return key;
-      }
-    }
+    return c.keyOn(id);
   }
 
   @Test

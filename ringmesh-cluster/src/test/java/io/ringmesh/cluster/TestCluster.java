@@ -1,5 +1,8 @@
 package io.ringmesh.cluster;
 
+import io.ringmesh.ring.Algorithm;
+import io.ringmesh.ring.HashRing;
+import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcServer;
 import java.time.Duration;
@@ -57,6 +60,30 @@ final class TestCluster implements AutoCloseable {
 
   List<String> ids() {
     return new ArrayList<>(nodes.keySet());
+  }
+
+  /** The ring a client builds over the cluster's node ids (RING, weight 1). */
+  HashRing<Void> ring() {
+    return HashRing.<Void>builder()
+        .algorithm(Algorithm.RING)
+        .nodes(ids().stream().map(id -> Node.<Void>of(id)).toList())
+        .build();
+  }
+
+  /**
+   * A key that node {@code id} owns, found on the ring rather than by calling, so that the client
+   * has no connection to the node yet: a request to a dead node is then certainly never sent. (A
+   * pooled connection to a node that just died can still take a request before the client sees the
+   * reset; that request was sent.)
+   */
+  String keyOn(String id) {
+    HashRing<Void> ring = ring();
+    for (int i = 0; ; i++) {
+      String key = "key-" + i;
+      if (ring.route(key).id().equals(id)) {
+        return key;
+      }
+    }
   }
 
   @Override

@@ -1,10 +1,12 @@
 package io.ringmesh.cluster.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.ringmesh.cluster.Ticker;
 import io.ringmesh.ring.Algorithm;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code ClusterClient}'s settings, validated by its builder. Immutable.
@@ -21,6 +23,7 @@ import java.util.concurrent.Executor;
  * @param rebuildExecutor runs ring rebuilds, off the request path
  * @param boundedLoadEpsilon per service name that opted in, the slack over the mean in-flight count
  *     that bounded loads allow
+ * @param meterRegistry where the client's meters go, or null for none
  */
 public record ClusterSettings(
     Duration defaultDeadline,
@@ -33,7 +36,8 @@ public record ClusterSettings(
     Duration ejectionMax,
     Ticker ticker,
     Executor rebuildExecutor,
-    Map<String, Double> boundedLoadEpsilon) {
+    Map<String, Double> boundedLoadEpsilon,
+    @Nullable MeterRegistry meterRegistry) {
 
   public ClusterSettings {
     boundedLoadEpsilon = Map.copyOf(boundedLoadEpsilon);

@@ -19,6 +19,7 @@ public final class NodeHealth {
   private final long baseNanos;
   private final long maxNanos;
   private final Ticker ticker;
+  private final Runnable onEjected;
 
   /** Ticker time until which the node is skipped; {@code Long.MIN_VALUE} when it is not. */
   private volatile long ejectedUntil = Long.MIN_VALUE;
@@ -33,10 +34,17 @@ public final class NodeHealth {
   private long totalEjections;
 
   public NodeHealth(int threshold, long baseNanos, long maxNanos, Ticker ticker) {
+    this(threshold, baseNanos, maxNanos, ticker, () -> {});
+  }
+
+  /** As above, and runs {@code onEjected} (quickly, under this object's lock) at each ejection. */
+  public NodeHealth(
+      int threshold, long baseNanos, long maxNanos, Ticker ticker, Runnable onEjected) {
     this.threshold = threshold;
     this.baseNanos = baseNanos;
     this.maxNanos = maxNanos;
     this.ticker = ticker;
+    this.onEjected = onEjected;
   }
 
   /** Whether the node is to be skipped now. */
@@ -64,6 +72,7 @@ public final class NodeHealth {
       backoff = Math.min(backoff, maxNanos);
       ejectedUntil = ticker.nanos() + backoff;
       totalEjections++;
+      onEjected.run();
     }
   }
 

@@ -13,11 +13,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NodeState {
   private final ServiceInstance instance;
   private final NodeHealth health;
+  private final ServiceMeters.Node meters;
   private final AtomicInteger inFlight = new AtomicInteger();
 
   public NodeState(ServiceInstance instance, NodeHealth health) {
+    this(instance, health, ServiceMeters.NONE.node(instance.nodeId()));
+  }
+
+  public NodeState(ServiceInstance instance, NodeHealth health, ServiceMeters.Node meters) {
     this.instance = instance;
     this.health = health;
+    this.meters = meters;
+  }
+
+  /** This client's meters of the node. */
+  public ServiceMeters.Node meters() {
+    return meters;
   }
 
   public ServiceInstance instance() {

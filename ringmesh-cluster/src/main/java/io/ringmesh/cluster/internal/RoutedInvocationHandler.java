@@ -51,6 +51,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final int maxAttempts;
   private final Ticker ticker;
   private final Map<Method, RoutedMethod> methods;
+  private final ServiceMeters meters;
 
   public RoutedInvocationHandler(
       Class<?> iface,
@@ -66,6 +67,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     this.deadlineNanos = (t != null ? t : settings.defaultDeadline()).toNanos();
     this.maxAttempts = settings.maxAttempts();
     this.ticker = settings.ticker();
+    this.meters = router.meters();
     Map<Method, RoutedMethod> m = new HashMap<>();
     for (Method method : iface.getMethods()) {
       if (!method.isDefault() && !Modifier.isStatic(method.getModifiers())) {
@@ -82,11 +84,13 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     if (m == null) {
       return local(proxy, method, args);
     }
-    long deadline = ticker.nanos() + deadlineNanos;
+    long started = ticker.nanos();
+    long deadline = started + deadlineNanos;
     Plan plan;
     try {
       plan = plan(m, args);
     } catch (RpcException e) {
+      meters.call(e.status(), ticker.nanos() - started);
       if (m.async()) {
         return CompletableFuture.failedFuture(e);
       }
@@ -96,19 +100,42 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     Assignment<NodeState> place = plan.place();
     if (m.async()) {
       CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-      if (place != null) {
-        result.whenComplete((r, t) -> place.close());
-      }
+      result.whenComplete(
+          (r, t) -> {
+            if (place != null) {
+              place.close();
+            }
+            meters.call(statusOf(t), ticker.nanos() - started);
+          });
       new AsyncCall(m, args, plan.nodes(), deadline, result).attempt(0, null);
       return result;
     }
+    Status outcome = Status.OK;
     try {
       return callBlocking(m, args, plan.nodes(), deadline);
+    } catch (Throwable t) {
+      outcome = statusOf(t);
+      throw t;
     } finally {
       if (place != null) {
         place.close();
       }
+      meters.call(outcome, ticker.nanos() - started);
     }
+  }
+
+  /** The status a call or attempt that ended with {@code t} (null: success) is counted under. */
+  private static Status statusOf(@Nullable Throwable t) {
+    if (t == null) {
+      return Status.OK;
+    }
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (cause instanceof RpcException e) {
+      return e.status();
+    }
+    return cause instanceof java.util.concurrent.CancellationException
+        ? Status.CANCELLED
+        : Status.INTERNAL;
   }
 
   /**
@@ -209,12 +236,18 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     for (int i = 0; ; i++) {
       NodeState node = nodes.get(i);
       CallOptions attempt = attemptOptions(deadline, m, last, i);
+      if (i > 0) {
+        node.meters().retry();
+      }
       node.begin();
+      long started = ticker.nanos();
+      Status outcome = Status.OK;
       try {
         Object result = invoker.invoke(node.instance().endpoint(), attempt, m.method(), args);
         node.health().onSuccess();
         return result;
       } catch (RpcException e) {
+        outcome = e.status();
         record(node, e);
         if (!mayMoveOn(m, e, i, nodes.size())) {
           throw e;
@@ -222,6 +255,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         last = e;
       } finally {
         node.end();
+        node.meters().attempt(outcome, ticker.nanos() - started);
       }
     }
   }
@@ -262,7 +296,14 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     boolean retryable =
         (e.status() == Status.UNAVAILABLE || e.status() == Status.RESOURCE_EXHAUSTED)
             && (e.notExecuted() || m.idempotent());
-    return retryable && attempt + 1 < nodes && router.budget().tryRetry();
+    if (!retryable || attempt + 1 >= nodes) {
+      return false;
+    }
+    if (!router.budget().tryRetry()) {
+      meters.retryRefused();
+      return false;
+    }
+    return true;
   }
 
   /** The attempts of one CompletableFuture-returning call, each started when the last fails. */
@@ -320,7 +361,11 @@ public final class RoutedInvocationHandler implements InvocationHandler {
                 Status.INTERNAL, RoutedMethod.describe(m.method()) + " returned null"));
         return;
       }
+      if (i > 0) {
+        node.meters().retry();
+      }
       node.begin();
+      long started = ticker.nanos();
       inFlight = f;
       if (result.isCancelled()) {
         f.cancel(true);
@@ -328,6 +373,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       f.whenComplete(
           (r, t) -> {
             node.end();
+            node.meters().attempt(statusOf(t), ticker.nanos() - started);
             if (t == null) {
               node.health().onSuccess();
               result.complete(r);

@@ -49,6 +49,8 @@ public final class ServiceRouter implements AutoCloseable {
 
   private volatile @Nullable BoundedLoadRouter<NodeState> bounded;
 
+  private final ServiceMeters meters;
+
   public ServiceRouter(String service, Discovery discovery, ClusterSettings settings) {
     this.service = service;
     this.settings = settings;
@@ -56,10 +58,17 @@ public final class ServiceRouter implements AutoCloseable {
         new RetryBudget(settings.retryPercent(), settings.retryMinPerSecond(), settings.ticker());
     Double eps = settings.boundedLoadEpsilon().get(service);
     this.epsilon = eps != null ? eps : Double.NaN;
+    this.meters = ServiceMeters.of(settings.meterRegistry(), service);
     // Subscribe before the first read, so that no change falls between them.
     this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
     this.subscription = discovery.subscribe(service, this::onChange);
     install(build(generations.incrementAndGet(), discovery.instances(service)));
+    meters.bind(this);
+  }
+
+  /** This client's meters of the service. */
+  public ServiceMeters meters() {
+    return meters;
   }
 
   /** The service this router routes. */
@@ -115,9 +124,7 @@ public final class ServiceRouter implements AutoCloseable {
     for (ServiceInstance i : instances) {
       NodeState old = states.get(i.nodeId());
       NodeState s =
-          old != null && old.instance().endpoint().equals(i.endpoint())
-              ? old
-              : new NodeState(i, newHealth());
+          old != null && old.instance().endpoint().equals(i.endpoint()) ? old : newState(i);
       kept.put(i.nodeId(), s);
       nodes.add(s);
     }
@@ -134,17 +141,22 @@ public final class ServiceRouter implements AutoCloseable {
     return new RoutingSnapshot(generation, b.build(), nodes);
   }
 
-  private NodeHealth newHealth() {
-    return new NodeHealth(
-        settings.ejectionThreshold(),
-        settings.ejectionBase().toNanos(),
-        settings.ejectionMax().toNanos(),
-        settings.ticker());
+  private NodeState newState(ServiceInstance instance) {
+    ServiceMeters.Node m = meters.node(instance.nodeId());
+    NodeHealth health =
+        new NodeHealth(
+            settings.ejectionThreshold(),
+            settings.ejectionBase().toNanos(),
+            settings.ejectionMax().toNanos(),
+            settings.ticker(),
+            m::ejected);
+    return new NodeState(instance, health, m);
   }
 
   /** Stops following discovery. */
   @Override
   public void close() {
     subscription.close();
+    meters.close();
   }
 }

@@ -59,7 +59,8 @@ class NodeAddedMovesTest {
             Duration.ofSeconds(30),
             Ticker.system(),
             Runnable::run,
-            java.util.Map.of());
+            java.util.Map.of(),
+            null);
     try (ServiceRouter router = new ServiceRouter("svc", discovery, settings)) {
       HashRing<NodeState> before = ring(router);
       discovery.add("svc", ServiceInstance.of("node-new", Endpoint.of("10.0.1.1", 7000)));

@@ -120,7 +120,13 @@ public final class NodeRuntime implements AutoCloseable {
             "serving " + p.services.size() + " service(s) on port " + p.rpcServer.port());
       }
       p.discovery = new RegistryDiscovery(p.lockClient.registry());
-      p.routed = ClusterClient.builder().discovery(p.discovery).rpcClient(p.rpcClient).build();
+      p.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      p.routed =
+          ClusterClient.builder()
+              .discovery(p.discovery)
+              .rpcClient(p.rpcClient)
+              .meterRegistry(p.meters)
+              .build();
       List<Class<?>> callable = new ArrayList<>();
       p.services.forEach(s -> callable.addAll(s.interfaces()));
       for (String name : config.gateway) {
@@ -133,7 +139,6 @@ public final class NodeRuntime implements AutoCloseable {
               p.lockClient,
               RuntimeView.gatewayTargets(callable, p.routed),
               p.served);
-      p.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       NodeMeters.bind(p.meters, p.view, p.served);
       AdminServer.Builder ab =
           AdminServer.builder(p.view)

@@ -69,6 +69,17 @@ class NodeRuntimeTest {
               HttpResponse.BodyHandlers.ofString());
       assertThat(call.statusCode()).isEqualTo(200);
       assertThat(call.body()).contains("\"sku\":\"sku-9\"").contains("\"servedBy\":\"n1\"");
+      // The gateway's routed call shows in the node's metrics, per service and per node.
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(metrics)
+          .contains(
+              "ringmesh_client_calls_seconds_count{service=\"examples.pricing.v1\",status=\"OK\"} 1")
+          .contains(
+              "ringmesh_client_attempts_seconds_count{node=\"n1\",service=\"examples.pricing.v1\",status=\"OK\"} 1");
     }
     assertThat(steps).anyMatch(s -> s.contains("serving 1 service"));
   }

@@ -1,0 +1,239 @@
+package io.ringmesh.cluster.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.ringmesh.rpc.Status;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Micrometer meters of one service in one client, and of each of its nodes ({@link Node}).
+ *
+ * <p>Meters ({@code service} tag on all; {@code node} on the per-node ones):
+ *
+ * <ul>
+ *   <li>{@code ringmesh.client.calls}: timer of whole calls, every attempt included, tagged {@code
+ *       status} (OK or the failure's code), with a percentile histogram;
+ *   <li>{@code ringmesh.client.attempts}: timer of attempts per node, tagged {@code status};
+ *   <li>{@code ringmesh.client.retries}: attempts after the first, per node they went to;
+ *   <li>{@code ringmesh.client.retries.refused}: retries the retry budget did not allow;
+ *   <li>{@code ringmesh.client.hedges}: hedged attempts, per node they went to;
+ *   <li>{@code ringmesh.client.ejections}: outlier ejections, per node;
+ *   <li>{@code ringmesh.client.bounded.assignments} and {@code ringmesh.client.bounded.spills}:
+ *       keyed calls placed under bounded loads, and those placed off the key's primary (the spill
+ *       rate is their ratio);
+ *   <li>{@code ringmesh.client.nodes}: instances in the service's ring now.
+ * </ul>
+ *
+ * <p>The request path costs one array read per meter: timers are made once per status and cached.
+ * Without a registry every method is a no-op on {@link #NONE}.
+ *
+ * <p>Thread-safe.
+ */
+public final class ServiceMeters implements AutoCloseable {
+  private static final int STATUSES = Status.values().length;
+
+  /** Meters that record nothing, for clients without a registry. */
+  public static final ServiceMeters NONE = new ServiceMeters(null, "");
+
+  private final @Nullable MeterRegistry registry;
+  private final String service;
+  private final AtomicReferenceArray<@Nullable Timer> calls = new AtomicReferenceArray<>(STATUSES);
+  private final @Nullable Counter retriesRefused;
+  private final List<Meter> registered = new CopyOnWriteArrayList<>();
+
+  private ServiceMeters(@Nullable MeterRegistry registry, String service) {
+    this.registry = registry;
+    this.service = service;
+    this.retriesRefused =
+        registry == null
+            ? null
+            : keep(
+                Counter.builder("ringmesh.client.retries.refused")
+                    .description("retries of routed calls that the retry budget did not allow")
+                    .tag("service", service)
+                    .register(registry));
+  }
+
+  /** The meters of {@code service} in {@code registry}, or {@link #NONE} if it is null. */
+  public static ServiceMeters of(@Nullable MeterRegistry registry, String service) {
+    return registry == null ? NONE : new ServiceMeters(registry, service);
+  }
+
+  /**
+   * Registers the gauges that read the router's state: the ring's size and the bounded-load counts.
+   */
+  void bind(ServiceRouter router) {
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    keep(
+        Gauge.builder("ringmesh.client.nodes", router, x -> x.current().nodes().size())
+            .description("instances of the service in this client's ring")
+            .tag("service", service)
+            .register(r));
+    keep(
+        functionCounter(
+            r,
+            "ringmesh.client.bounded.assignments",
+            "keyed calls placed under bounded loads",
+            router,
+            x -> x.bounded() == null ? 0 : x.bounded().assignedCount()));
+    keep(
+        functionCounter(
+            r,
+            "ringmesh.client.bounded.spills",
+            "keyed calls that bounded loads placed off the key's primary node",
+            router,
+            x -> x.bounded() == null ? 0 : x.bounded().spilledCount()));
+  }
+
+  private FunctionCounter functionCounter(
+      MeterRegistry r,
+      String name,
+      String description,
+      ServiceRouter router,
+      ToDoubleFunction<ServiceRouter> f) {
+    return FunctionCounter.builder(name, router, f)
+        .description(description)
+        .tag("service", service)
+        .register(r);
+  }
+
+  /** Records a whole call of {@code nanos} that ended with {@code status}. */
+  public void call(Status status, long nanos) {
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    Timer t = calls.get(status.ordinal());
+    if (t == null) {
+      t =
+          keep(
+              Timer.builder("ringmesh.client.calls")
+                  .description("routed calls, every attempt included, by outcome")
+                  .tag("service", service)
+                  .tag("status", status.name())
+                  .publishPercentileHistogram()
+                  .register(r));
+      calls.set(status.ordinal(), t);
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Records a retry the budget refused. */
+  public void retryRefused() {
+    if (retriesRefused != null) {
+      retriesRefused.increment();
+    }
+  }
+
+  /** The meters of node {@code nodeId} of this service. */
+  public Node node(String nodeId) {
+    return registry == null ? Node.NONE : new Node(this, nodeId);
+  }
+
+  private <M extends Meter> M keep(M meter) {
+    registered.add(meter);
+    return meter;
+  }
+
+  /** Removes every meter of the service from the registry. */
+  @Override
+  public void close() {
+    MeterRegistry r = registry;
+    if (r != null) {
+      for (Meter m : registered) {
+        r.remove(m);
+      }
+    }
+    registered.clear();
+  }
+
+  /** The meters of one node of the service. Thread-safe. */
+  public static final class Node {
+    static final Node NONE = new Node(null, "");
+
+    private final @Nullable ServiceMeters owner;
+    private final String nodeId;
+    private final AtomicReferenceArray<@Nullable Timer> attempts =
+        new AtomicReferenceArray<>(STATUSES);
+    private final @Nullable Counter retries;
+    private final @Nullable Counter hedges;
+    private final @Nullable Counter ejections;
+
+    private Node(@Nullable ServiceMeters owner, String nodeId) {
+      this.owner = owner;
+      this.nodeId = nodeId;
+      if (owner == null || owner.registry == null) {
+        retries = null;
+        hedges = null;
+        ejections = null;
+        return;
+      }
+      retries = counter(owner, "ringmesh.client.retries", "attempts after a call's first");
+      hedges = counter(owner, "ringmesh.client.hedges", "hedged attempts of idempotent calls");
+      ejections = counter(owner, "ringmesh.client.ejections", "outlier ejections of the node");
+    }
+
+    private Counter counter(ServiceMeters s, String name, String description) {
+      return s.keep(
+          Counter.builder(name)
+              .description(description)
+              .tag("service", s.service)
+              .tag("node", nodeId)
+              .register(java.util.Objects.requireNonNull(s.registry)));
+    }
+
+    /** Records an attempt on this node of {@code nanos} that ended with {@code status}. */
+    public void attempt(Status status, long nanos) {
+      ServiceMeters s = owner;
+      if (s == null || s.registry == null) {
+        return;
+      }
+      Timer t = attempts.get(status.ordinal());
+      if (t == null) {
+        t =
+            s.keep(
+                Timer.builder("ringmesh.client.attempts")
+                    .description("attempts of routed calls on one node, by outcome")
+                    .tag("service", s.service)
+                    .tag("node", nodeId)
+                    .tag("status", status.name())
+                    .register(s.registry));
+        attempts.set(status.ordinal(), t);
+      }
+      t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts an attempt after a call's first, sent to this node. */
+    public void retry() {
+      if (retries != null) {
+        retries.increment();
+      }
+    }
+
+    /** Counts a hedged attempt sent to this node. */
+    public void hedge() {
+      if (hedges != null) {
+        hedges.increment();
+      }
+    }
+
+    /** Counts an ejection of this node. */
+    public void ejected() {
+      if (ejections != null) {
+        ejections.increment();
+      }
+    }
+  }
+}
