@@ -85,6 +85,15 @@ public final class ClusterClient implements AutoCloseable {
    * @throws IllegalStateException if the client is closed
    */
   public <T> T proxy(Class<T> iface, CallOptions options) {
+    return proxy(iface, options, null);
+  }
+
+  /**
+   * A routed proxy of {@code iface} whose calls to methods without a {@link RouteKey} parameter are
+   * routed by the key {@code keys} derives from their arguments (see {@link KeyExtractor}); as
+   * {@link #proxy(Class, CallOptions)} otherwise.
+   */
+  public <T> T proxy(Class<T> iface, CallOptions options, @Nullable KeyExtractor keys) {
     Objects.requireNonNull(iface, "iface");
     Objects.requireNonNull(options, "options");
     if (closed) {
@@ -96,7 +105,7 @@ public final class ClusterClient implements AutoCloseable {
     ServiceRouter router =
         routers.computeIfAbsent(service, s -> new ServiceRouter(s, discovery, settings));
     RoutedInvocationHandler handler =
-        new RoutedInvocationHandler(iface, router, rpc, options, settings);
+        new RoutedInvocationHandler(iface, router, rpc, options, settings, keys);
     return iface.cast(
         Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
   }

@@ -355,6 +355,59 @@ class ClusterClientTest {
     assertThat(kv.owner(key)).isEqualTo("node-0");
   }
 
+  @Test
+  void aKeyExtractorRoutesMethodsWithoutARouteKeyAndTheAnnotationWins() {
+    TestCluster c = cluster(3);
+    String owner = c.ring().route("tenant-7").id();
+    Kv kv =
+        client(c)
+            .proxy(
+                Kv.class,
+                io.ringmesh.rpc.CallOptions.DEFAULT,
+                (method, args) -> method.getName().equals("any") ? "tenant-7" : "ignored");
+    for (int i = 0; i < 20; i++) {
+      assertThat(kv.any()).isEqualTo(owner);
+    }
+    String key = keyOn(c, "node-2");
+    assertThat(kv.owner(key)).as("@RouteKey takes precedence").isEqualTo("node-2");
+  }
+
+  @Test
+  void aNullKeyFromTheExtractorRoutesWithoutAKey() {
+    TestCluster c = cluster(3);
+    Kv kv = client(c).proxy(Kv.class, io.ringmesh.rpc.CallOptions.DEFAULT, (method, args) -> null);
+    java.util.Set<String> servedBy = new java.util.HashSet<>();
+    for (int i = 0; i < 200 && servedBy.size() < 3; i++) {
+      servedBy.add(kv.any());
+    }
+    assertThat(servedBy).containsExactlyInAnyOrder("node-0", "node-1", "node-2");
+  }
+
+  @Test
+  void aBadKeyFromTheExtractorIsInvalidArgumentNamingTheTypeAndMethod() {
+    TestCluster c = cluster(2);
+    ClusterClient client = client(c);
+    Kv wrongType =
+        client.proxy(Kv.class, io.ringmesh.rpc.CallOptions.DEFAULT, (method, args) -> List.of(1));
+    assertThatThrownBy(wrongType::any)
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.INVALID_ARGUMENT))
+        .hasMessageContaining("key extractor gave a key of type java.util.")
+        .hasMessageContaining(Kv.class.getName() + ".any");
+    Kv throwing =
+        client.proxy(
+            Kv.class,
+            io.ringmesh.rpc.CallOptions.DEFAULT,
+            (method, args) -> {
+              throw new IllegalStateException("no tenant in the request");
+            });
+    assertThatThrownBy(throwing::any)
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.INVALID_ARGUMENT))
+        .hasMessageContaining("key extractor failed on a call of " + Kv.class.getName() + ".any")
+        .hasMessageContaining("no tenant in the request");
+  }
+
   /** Not public: the routed proxy must not need reflective access to it. */
   interface PackagePrivateKv {
     String owner(@RouteKey String key);

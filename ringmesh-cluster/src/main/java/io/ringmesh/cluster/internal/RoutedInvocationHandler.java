@@ -1,5 +1,6 @@
 package io.ringmesh.cluster.internal;
 
+import io.ringmesh.cluster.KeyExtractor;
 import io.ringmesh.cluster.Ticker;
 import io.ringmesh.ring.BoundedLoadRouter;
 import io.ringmesh.ring.BoundedLoadRouter.Assignment;
@@ -53,13 +54,18 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final Map<Method, RoutedMethod> methods;
   private final ServiceMeters meters;
 
+  /** Keys of calls to methods without a {@code @RouteKey}; null if the proxy has none. */
+  private final @Nullable KeyExtractor keys;
+
   public RoutedInvocationHandler(
       Class<?> iface,
       ServiceRouter router,
       RpcClient rpc,
       CallOptions options,
-      ClusterSettings settings) {
+      ClusterSettings settings,
+      @Nullable KeyExtractor keys) {
     this.iface = iface;
+    this.keys = keys;
     this.router = router;
     this.invoker = rpc.invoker(iface);
     this.options = options;
@@ -159,17 +165,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     int n = snapshot.nodes().size();
     List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts));
     List<NodeState> ejected = new ArrayList<>(2);
-    if (m.keyIndex() >= 0) {
-      byte[] key = m.keyBytes(args);
-      if (key == null) {
-        throw new RpcException(
-            Status.INVALID_ARGUMENT,
-            "the @RouteKey argument "
-                + m.keyIndex()
-                + " of "
-                + RoutedMethod.describe(m.method())
-                + " is null; a routed call needs a key");
-      }
+    byte[] key = key(m, args);
+    if (key != null) {
       long hash = ring.hash(key);
       BoundedLoadRouter<NodeState> bounded = router.bounded();
       if (bounded != null) {
@@ -206,6 +203,58 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
     healthy.addAll(ejected);
     return new Plan(cap(healthy), null);
+  }
+
+  /**
+   * The bytes of the call's key, or null for a key-less call.
+   *
+   * @throws RpcException INVALID_ARGUMENT if the {@code @RouteKey} argument is null, or the key
+   *     extractor fails or gives a key of an unusable type
+   */
+  private byte @Nullable [] key(RoutedMethod m, @Nullable Object[] args) {
+    if (m.keyIndex() >= 0) {
+      byte[] key = m.keyBytes(args);
+      if (key == null) {
+        throw new RpcException(
+            Status.INVALID_ARGUMENT,
+            "the @RouteKey argument "
+                + m.keyIndex()
+                + " of "
+                + RoutedMethod.describe(m.method())
+                + " is null; a routed call needs a key");
+      }
+      return key;
+    }
+    KeyExtractor k = keys;
+    if (k == null) {
+      return null;
+    }
+    Object key;
+    try {
+      key = k.key(m.method(), args);
+    } catch (RuntimeException e) {
+      throw RpcException.of(
+          Status.INVALID_ARGUMENT,
+          "the key extractor failed on a call of " + RoutedMethod.describe(m.method()) + ": " + e,
+          null,
+          true,
+          true,
+          e);
+    }
+    if (key == null) {
+      return null;
+    }
+    if (!RoutedMethod.isKeyType(key.getClass())) {
+      throw new RpcException(
+          Status.INVALID_ARGUMENT,
+          "the key extractor gave a key of type "
+              + key.getClass().getName()
+              + " for "
+              + RoutedMethod.describe(m.method())
+              + ", which has no stable encoding; return a CharSequence, byte[], UUID, enum or"
+              + " primitive box");
+    }
+    return RoutedMethod.encode(key);
   }
 
   /** The key's preference list but {@code skip}, healthy nodes apart from ejected ones. */

@@ -62,9 +62,7 @@ public record RoutedMethod(Method method, int keyIndex, boolean idempotent, bool
                 + "); a call is routed by one key, so mark only one");
       }
       Class<?> type = params[i].getType();
-      if (!CharSequence.class.isAssignableFrom(type)
-          && !type.isEnum()
-          && !KEY_TYPES.contains(type)) {
+      if (!isKeyType(type)) {
         throw new IllegalArgumentException(
             describe(method)
                 + " has a @RouteKey of type "
@@ -81,6 +79,11 @@ public record RoutedMethod(Method method, int keyIndex, boolean idempotent, bool
         CompletableFuture.class.isAssignableFrom(method.getReturnType()));
   }
 
+  /** Whether values of {@code type} have a stable key encoding. */
+  public static boolean isKeyType(Class<?> type) {
+    return CharSequence.class.isAssignableFrom(type) || type.isEnum() || KEY_TYPES.contains(type);
+  }
+
   /** {@code Iface.method} for messages. */
   public static String describe(Method method) {
     return method.getDeclaringClass().getName() + "." + method.getName();
@@ -92,9 +95,11 @@ public record RoutedMethod(Method method, int keyIndex, boolean idempotent, bool
    */
   public byte @Nullable [] keyBytes(@Nullable Object[] args) {
     Object key = args == null ? null : args[keyIndex];
-    if (key == null) {
-      return null;
-    }
+    return key == null ? null : encode(key);
+  }
+
+  /** The bytes a key of a {@linkplain #isKeyType usable type} is hashed as. */
+  public static byte[] encode(Object key) {
     if (key instanceof byte[] bytes) {
       return bytes;
     }
