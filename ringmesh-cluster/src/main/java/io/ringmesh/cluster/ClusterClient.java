@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,6 +52,7 @@ public final class ClusterClient implements AutoCloseable {
   private final boolean ownsRpc;
   private final ClusterSettings settings;
   private final @Nullable ExecutorService ownExecutor;
+  private final @Nullable ScheduledExecutorService hedgeTimer;
   private final Map<String, ServiceRouter> routers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -63,6 +66,7 @@ public final class ClusterClient implements AutoCloseable {
             : RpcClient.builder().defaultDeadline(settings.defaultDeadline()).build();
     this.settings = settings;
     this.ownExecutor = ownExecutor;
+    this.hedgeTimer = settings.hedgeTimer();
   }
 
   /** A builder; {@link Builder#discovery} is required. */
@@ -131,6 +135,9 @@ public final class ClusterClient implements AutoCloseable {
     if (ownExecutor != null) {
       ownExecutor.shutdownNow();
     }
+    if (hedgeTimer != null) {
+      hedgeTimer.shutdownNow();
+    }
     if (ownsRpc) {
       rpc.close();
     }
@@ -152,6 +159,7 @@ public final class ClusterClient implements AutoCloseable {
     private @Nullable Executor rebuildExecutor;
     private final Map<String, Double> boundedLoads = new HashMap<>();
     private @Nullable MeterRegistry meterRegistry;
+    private final Map<String, Duration> hedgeDelays = new HashMap<>();
 
     private Builder() {}
 
@@ -267,6 +275,27 @@ public final class ClusterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Hedges {@code iface}'s {@link Idempotent} methods: when a call has had no reply after the
+     * method's observed 95th percentile latency (over its last 256 successful attempts; no hedge
+     * before 64 of them), a second attempt goes to the next node of the call's list and the first
+     * answer wins; the other attempt is cancelled. A hedge is a retry to the retry budget, so
+     * hedges stop when the budget is spent, and each attempt gets only the time left of the call's
+     * deadline. Other methods are unaffected.
+     */
+    public Builder hedging(Class<?> iface) {
+      Objects.requireNonNull(iface, "iface");
+      hedgeDelays.put(serviceName(iface), Duration.ZERO);
+      return this;
+    }
+
+    /** As {@link #hedging(Class)}, with a fixed delay before the second attempt. */
+    public Builder hedging(Class<?> iface, Duration delay) {
+      Objects.requireNonNull(iface, "iface");
+      hedgeDelays.put(serviceName(iface), positive(delay, "hedging delay"));
+      return this;
+    }
+
     /** The clock of deadlines, the retry budget and ejections; for tests. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -312,8 +341,23 @@ public final class ClusterClient implements AutoCloseable {
               ticker,
               executor,
               boundedLoads,
-              meterRegistry);
+              meterRegistry,
+              hedgeDelays,
+              hedgeDelays.isEmpty() ? null : newHedgeTimer());
       return new ClusterClient(this, settings, own);
+    }
+
+    private static ScheduledExecutorService newHedgeTimer() {
+      ScheduledThreadPoolExecutor timer =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread t = new Thread(r, "ringmesh-cluster-hedge");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.setRemoveOnCancelPolicy(true); // most hedge timers are cancelled: the reply came
+      return timer;
     }
 
     private static Duration positive(Duration d, String name) {

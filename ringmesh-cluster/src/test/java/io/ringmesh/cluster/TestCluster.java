@@ -27,6 +27,9 @@ final class TestCluster implements AutoCloseable {
   final CountDownLatch releaseHeld = new CountDownLatch(1);
   final AtomicInteger held = new AtomicInteger();
 
+  /** Held calls whose wait was interrupted: the server cancelled them. */
+  final AtomicInteger interrupted = new AtomicInteger();
+
   TestCluster(int n) {
     for (int i = 0; i < n; i++) {
       start("node-" + i);
@@ -51,6 +54,13 @@ final class TestCluster implements AutoCloseable {
 
   int port(String id) {
     return nodes.get(id).server.port();
+  }
+
+  /**
+   * Makes node {@code id} hold its {@code owner} and {@code ownerIdem*} calls like {@code hold}.
+   */
+  void stall(String id) {
+    nodes.get(id).stalled = true;
   }
 
   /** Makes node {@code id} die (shutdownNow) while running its next crash call. */
@@ -105,6 +115,7 @@ final class TestCluster implements AutoCloseable {
     private final String id;
     volatile RpcServer server;
     volatile boolean crashing;
+    volatile boolean stalled;
 
     KvNode(String id) {
       this.id = id;
@@ -112,12 +123,12 @@ final class TestCluster implements AutoCloseable {
 
     @Override
     public String owner(String key) {
-      return id;
+      return stalled ? hold() : id;
     }
 
     @Override
     public String ownerIdem(String key) {
-      return id;
+      return stalled ? hold() : id;
     }
 
     @Override
@@ -127,7 +138,9 @@ final class TestCluster implements AutoCloseable {
 
     @Override
     public CompletableFuture<String> ownerIdemAsync(String key) {
-      return CompletableFuture.completedFuture(id);
+      return stalled
+          ? CompletableFuture.supplyAsync(this::hold)
+          : CompletableFuture.completedFuture(id);
     }
 
     @Override
@@ -141,6 +154,7 @@ final class TestCluster implements AutoCloseable {
       try {
         releaseHeld.await(20, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
+        interrupted.incrementAndGet();
         Thread.currentThread().interrupt();
       }
       return id;

@@ -1,6 +1,7 @@
 package io.ringmesh.rpc;
 
 import java.lang.reflect.Method;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,5 +21,16 @@ public interface MethodInvoker {
    * @throws IllegalArgumentException if {@code method} is not an RPC method of the interface
    */
   @Nullable Object invoke(
+      Endpoint endpoint, CallOptions options, Method method, @Nullable Object @Nullable [] args);
+
+  /**
+   * Starts a call of {@code method} with {@code args} on {@code endpoint} without waiting, whatever
+   * the method returns: the future completes with the result, or fails with {@link RpcException},
+   * when the reply comes. Cancelling the future cancels the call, on the server too. For layers
+   * that run several attempts of one call at once (hedging); never blocks.
+   *
+   * @throws IllegalArgumentException if {@code method} is not an RPC method of the interface
+   */
+  CompletableFuture<@Nullable Object> start(
       Endpoint endpoint, CallOptions options, Method method, @Nullable Object @Nullable [] args);
 }

@@ -47,6 +47,18 @@ class MethodInvokerTest {
       long left =
           (Long) invoker.invoke(Endpoint.of("127.0.0.1", b.port()), shortDeadline, remaining, null);
       assertThat(left).isBetween(1L, 3_000L);
+
+      // start() never blocks, for blocking methods too; a failure fails the future.
+      CompletableFuture<?> started =
+          invoker.start(
+              Endpoint.of("127.0.0.1", a.port()), shortDeadline, add, new Object[] {6, 7});
+      assertThat(started.get(10, TimeUnit.SECONDS)).isEqualTo(13);
+      CompletableFuture<?> refused =
+          invoker.start(Endpoint.of("127.0.0.1", 1), shortDeadline, add, new Object[] {1, 1});
+      assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOfSatisfying(
+              RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.UNAVAILABLE));
     }
   }
 
@@ -61,6 +73,12 @@ class MethodInvokerTest {
                       Endpoint.of("127.0.0.1", 1), CallOptions.DEFAULT, twice, new Object[] {1}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("twice")
+          .hasMessageContaining("is not an RPC method of");
+      assertThatThrownBy(
+              () ->
+                  invoker.start(
+                      Endpoint.of("127.0.0.1", 1), CallOptions.DEFAULT, twice, new Object[] {1}))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("is not an RPC method of");
     }
   }

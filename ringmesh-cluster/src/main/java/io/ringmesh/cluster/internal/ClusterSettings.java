@@ -6,6 +6,7 @@ import io.ringmesh.ring.Algorithm;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * @param boundedLoadEpsilon per service name that opted in, the slack over the mean in-flight count
  *     that bounded loads allow
  * @param meterRegistry where the client's meters go, or null for none
+ * @param hedgeDelays per service name that opted in to hedging of its idempotent methods, the delay
+ *     before the second attempt; zero for the method's observed 95th percentile
+ * @param hedgeTimer runs the timers of hedged calls; null if no service hedges
  */
 public record ClusterSettings(
     Duration defaultDeadline,
@@ -37,9 +41,12 @@ public record ClusterSettings(
     Ticker ticker,
     Executor rebuildExecutor,
     Map<String, Double> boundedLoadEpsilon,
-    @Nullable MeterRegistry meterRegistry) {
+    @Nullable MeterRegistry meterRegistry,
+    Map<String, Duration> hedgeDelays,
+    @Nullable ScheduledExecutorService hedgeTimer) {
 
   public ClusterSettings {
     boundedLoadEpsilon = Map.copyOf(boundedLoadEpsilon);
+    hedgeDelays = Map.copyOf(hedgeDelays);
   }
 }

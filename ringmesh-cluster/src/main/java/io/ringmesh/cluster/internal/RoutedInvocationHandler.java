@@ -21,7 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,6 +59,17 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final Map<Method, RoutedMethod> methods;
   private final ServiceMeters meters;
 
+  /**
+   * Per hedged method (an idempotent method of a service that opted in), its recent latencies;
+   * empty if the service does not hedge.
+   */
+  private final Map<Method, LatencyWindow> hedged;
+
+  /** The fixed delay before a hedge, or 0 for each method's observed p95. */
+  private final long hedgeDelayNanos;
+
+  private final @Nullable ScheduledExecutorService hedgeTimer;
+
   /** Keys of calls to methods without a {@code @RouteKey}; null if the proxy has none. */
   private final @Nullable KeyExtractor keys;
 
@@ -81,6 +97,18 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
     }
     this.methods = Map.copyOf(m);
+    Duration hedge = settings.hedgeDelays().get(router.service());
+    this.hedgeTimer = settings.hedgeTimer();
+    this.hedgeDelayNanos = hedge == null ? 0 : hedge.toNanos();
+    Map<Method, LatencyWindow> h = new HashMap<>();
+    if (hedge != null && hedgeTimer != null) {
+      for (RoutedMethod rm : methods.values()) {
+        if (rm.idempotent()) {
+          h.put(rm.method(), new LatencyWindow());
+        }
+      }
+    }
+    this.hedged = Map.copyOf(h);
   }
 
   @Override
@@ -104,6 +132,19 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
     router.budget().onRequest();
     Assignment<NodeState> place = plan.place();
+    LatencyWindow window = hedged.isEmpty() ? null : hedged.get(method);
+    if (window != null) {
+      CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
+      result.whenComplete(
+          (r, t) -> {
+            if (place != null) {
+              place.close();
+            }
+            meters.call(statusOf(t), ticker.nanos() - started);
+          });
+      new HedgedCall(m, args, plan.nodes(), deadline, window, result).start();
+      return m.async() ? result : awaitHedged(m, result);
+    }
     if (m.async()) {
       CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
       result.whenComplete(
@@ -353,6 +394,208 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return false;
     }
     return true;
+  }
+
+  /** Waits for a blocking method's hedged call; an interrupt cancels it. */
+  private static @Nullable Object awaitHedged(
+      RoutedMethod m, CompletableFuture<@Nullable Object> result) {
+    try {
+      return result.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RpcException re) {
+        throw re.withCallerStackTrace();
+      }
+      throw new RpcException(
+          Status.INTERNAL, RoutedMethod.describe(m.method()) + " failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      result.cancel(true);
+      Thread.currentThread().interrupt();
+      throw RpcException.of(
+          Status.CANCELLED,
+          "interrupted while waiting for "
+              + RoutedMethod.describe(m.method())
+              + "; the call was cancelled",
+          null,
+          false,
+          false,
+          e);
+    }
+  }
+
+  /**
+   * The attempts of one hedged call (an idempotent method of a service that hedges). The first
+   * attempt goes to the first node; if no answer has come after the hedge delay, a second goes to
+   * the next node (Dean and Barroso, "The Tail at Scale", 2013: hedged requests). The first success
+   * wins and the other attempts are cancelled. A failed attempt moves on to the next untried node
+   * as an unhedged call would; the call fails only when no attempt is left running and none may be
+   * started. Hedges and retries both draw on the retry budget.
+   */
+  private final class HedgedCall {
+    private final RoutedMethod m;
+    private final @Nullable Object[] args;
+    private final List<NodeState> nodes;
+    private final long deadline;
+    private final LatencyWindow window;
+    private final CompletableFuture<@Nullable Object> result;
+
+    /** Guarded by this: the next untried node, attempts running, and all attempts started. */
+    private int next;
+
+    private int running;
+    private final List<CompletableFuture<?>> attempts = new ArrayList<>(2);
+    private @Nullable RpcException lastFailure;
+
+    HedgedCall(
+        RoutedMethod m,
+        @Nullable Object[] args,
+        List<NodeState> nodes,
+        long deadline,
+        LatencyWindow window,
+        CompletableFuture<@Nullable Object> result) {
+      this.m = m;
+      this.args = args;
+      this.nodes = nodes;
+      this.deadline = deadline;
+      this.window = window;
+      this.result = result;
+    }
+
+    void start() {
+      result.whenComplete((r, t) -> cancelAll());
+      launch(false);
+      long delay = hedgeDelayNanos > 0 ? hedgeDelayNanos : window.p95();
+      ScheduledExecutorService timer = hedgeTimer;
+      if (delay <= 0 || nodes.size() < 2 || timer == null || result.isDone()) {
+        return;
+      }
+      if (ticker.nanos() + delay - deadline >= 0) {
+        return; // the deadline comes first
+      }
+      try {
+        ScheduledFuture<?> hedge = timer.schedule(this::hedge, delay, TimeUnit.NANOSECONDS);
+        result.whenComplete((r, t) -> hedge.cancel(false));
+      } catch (RejectedExecutionException closing) {
+        // The client is closing.
+      }
+    }
+
+    private void hedge() {
+      synchronized (this) {
+        if (result.isDone() || next >= nodes.size()) {
+          return;
+        }
+      }
+      if (router.budget().tryRetry()) {
+        launch(true);
+      } else {
+        meters.retryRefused();
+      }
+    }
+
+    private void launch(boolean hedge) {
+      int index;
+      RpcException last;
+      synchronized (this) {
+        if (result.isDone() || next >= nodes.size()) {
+          return;
+        }
+        index = next++;
+        running++;
+        last = lastFailure;
+      }
+      NodeState node = nodes.get(index);
+      CallOptions options;
+      try {
+        options = attemptOptions(deadline, m, last, index);
+      } catch (RpcException e) {
+        failed(e);
+        return;
+      }
+      if (hedge) {
+        node.meters().hedge();
+      } else if (index > 0) {
+        node.meters().retry();
+      }
+      node.begin();
+      long begun = ticker.nanos();
+      CompletableFuture<@Nullable Object> f;
+      try {
+        f = invoker.start(node.instance().endpoint(), options, m.method(), args);
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      synchronized (this) {
+        attempts.add(f);
+      }
+      if (result.isDone()) {
+        f.cancel(true);
+      }
+      f.whenComplete(
+          (r, t) -> {
+            node.end();
+            long took = ticker.nanos() - begun;
+            node.meters().attempt(statusOf(t), took);
+            if (t == null) {
+              node.health().onSuccess();
+              window.record(took);
+              result.complete(r);
+              return;
+            }
+            Throwable cause =
+                t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof RpcException e) {
+              record(node, e);
+            }
+            failed(cause);
+          });
+    }
+
+    /** An attempt failed: move on, wait for another attempt still running, or fail the call. */
+    private void failed(Throwable cause) {
+      boolean othersRunning;
+      boolean untried;
+      synchronized (this) {
+        running--;
+        if (cause instanceof RpcException e) {
+          lastFailure = e;
+        }
+        othersRunning = running > 0;
+        untried = next < nodes.size();
+      }
+      if (result.isDone()) {
+        return;
+      }
+      boolean retryable =
+          cause instanceof RpcException e
+              && (e.status() == Status.UNAVAILABLE || e.status() == Status.RESOURCE_EXHAUSTED);
+      if (!retryable) {
+        result.completeExceptionally(cause); // an answer, if a failure: the first answer wins
+        return;
+      }
+      if (untried) {
+        if (router.budget().tryRetry()) {
+          launch(false);
+          return;
+        }
+        meters.retryRefused();
+      }
+      if (!othersRunning) {
+        result.completeExceptionally(cause);
+      }
+    }
+
+    private void cancelAll() {
+      List<CompletableFuture<?>> started;
+      synchronized (this) {
+        started = List.copyOf(attempts);
+      }
+      for (CompletableFuture<?> f : started) {
+        if (!f.isDone()) {
+          f.cancel(true); // the loser is cancelled on its server too
+        }
+      }
+    }
   }
 
   /** The attempts of one CompletableFuture-returning call, each started when the last fails. */

@@ -60,6 +60,8 @@ class NodeAddedMovesTest {
             Ticker.system(),
             Runnable::run,
             java.util.Map.of(),
+            null,
+            java.util.Map.of(),
             null);
     try (ServiceRouter router = new ServiceRouter("svc", discovery, settings)) {
       HashRing<NodeState> before = ring(router);

@@ -8,6 +8,7 @@ import io.ringmesh.rpc.Status;
 import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
@@ -49,6 +50,17 @@ public final class ClientInvoker implements MethodInvoker {
           method + " is not an RPC method of " + service.iface().getName());
     }
     return call(m, endpoint, options, args);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable Object> start(
+      Endpoint endpoint, CallOptions options, Method method, @Nullable Object @Nullable [] args) {
+    RpcMethod m = methods.get(method);
+    if (m == null) {
+      throw new IllegalArgumentException(
+          method + " is not an RPC method of " + service.iface().getName());
+    }
+    return client.call(m, endpoint, options, args);
   }
 
   @Nullable Object call(
