@@ -276,6 +276,19 @@ class ClusterClientTest {
   }
 
   @Test
+  void cancellingAnAsyncCallCancelsItOnTheServer() {
+    TestCluster c = cluster(2);
+    Kv kv = client(c).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.stall("node-0");
+    CompletableFuture<String> call = kv.ownerIdemAsync(key);
+    waitUntil(() -> c.held.get() == 1);
+    assertThat(call.cancel(true)).isTrue();
+    waitUntil(() -> c.cancelled.get() == 1);
+    assertThat(call).isCancelled();
+  }
+
+  @Test
   void attemptsStopAtTheCallsDeadline() {
     TestCluster c = cluster(3);
     for (String id : c.ids()) {

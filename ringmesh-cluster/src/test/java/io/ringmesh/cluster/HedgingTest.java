@@ -72,10 +72,11 @@ class HedgingTest {
 
     assertThat(kv.ownerIdem(key)).isEqualTo(next);
     assertThat(hedges(next)).isEqualTo(1.0);
-    ClusterClientTest.waitUntil(() -> c.interrupted.get() == 1); // the loser was cancelled
+    ClusterClientTest.waitUntil(() -> c.cancelled.get() == 1); // the loser was cancelled
 
     assertThat(kv.ownerIdemAsync(key).get(5, TimeUnit.SECONDS)).isEqualTo(next);
     assertThat(hedges(next)).isEqualTo(2.0);
+    ClusterClientTest.waitUntil(() -> c.cancelled.get() == 2);
 
     // owner is not @Idempotent: it waits for node-0 until its deadline, and is never hedged.
     Kv shortDeadline =

@@ -27,8 +27,8 @@ final class TestCluster implements AutoCloseable {
   final CountDownLatch releaseHeld = new CountDownLatch(1);
   final AtomicInteger held = new AtomicInteger();
 
-  /** Held calls whose wait was interrupted: the server cancelled them. */
-  final AtomicInteger interrupted = new AtomicInteger();
+  /** Held calls the server cancelled (a blocking one interrupted, an async one's future). */
+  final AtomicInteger cancelled = new AtomicInteger();
 
   TestCluster(int n) {
     for (int i = 0; i < n; i++) {
@@ -138,9 +138,18 @@ final class TestCluster implements AutoCloseable {
 
     @Override
     public CompletableFuture<String> ownerIdemAsync(String key) {
-      return stalled
-          ? CompletableFuture.supplyAsync(this::hold)
-          : CompletableFuture.completedFuture(id);
+      if (!stalled) {
+        return CompletableFuture.completedFuture(id);
+      }
+      held.incrementAndGet();
+      CompletableFuture<String> never = new CompletableFuture<>();
+      never.whenComplete(
+          (v, t) -> {
+            if (never.isCancelled()) {
+              cancelled.incrementAndGet();
+            }
+          });
+      return never;
     }
 
     @Override
@@ -154,7 +163,7 @@ final class TestCluster implements AutoCloseable {
       try {
         releaseHeld.await(20, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
-        interrupted.incrementAndGet();
+        cancelled.incrementAndGet();
         Thread.currentThread().interrupt();
       }
       return id;

@@ -15,6 +15,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -146,16 +147,18 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return m.async() ? result : awaitHedged(m, result);
     }
     if (m.async()) {
-      CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-      result.whenComplete(
-          (r, t) -> {
-            if (place != null) {
-              place.close();
-            }
-            meters.call(statusOf(t), ticker.nanos() - started);
-          });
-      new AsyncCall(m, args, plan.nodes(), deadline, result).attempt(0, null);
-      return result;
+      AsyncCall call = new AsyncCall(m, args, plan.nodes(), deadline);
+      if (place != null || meters != ServiceMeters.NONE) {
+        call.whenComplete(
+            (r, t) -> {
+              if (place != null) {
+                place.close();
+              }
+              meters.call(statusOf(t), ticker.nanos() - started);
+            });
+      }
+      call.attempt(0, null);
+      return call;
     }
     Status outcome = Status.OK;
     try {
@@ -204,9 +207,16 @@ public final class RoutedInvocationHandler implements InvocationHandler {
               + RoutedMethod.describe(m.method()));
     }
     int n = snapshot.nodes().size();
+    byte[] key = key(m, args);
+    if (key != null && router.bounded() == null) {
+      long hash = ring.hash(key);
+      NodeState owner = ring.route(hash).payload();
+      if (owner != null && !owner.health().isEjected()) {
+        return new Plan(new KeyedNodes(ring, hash, n, owner), null);
+      }
+    }
     List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts));
     List<NodeState> ejected = new ArrayList<>(2);
-    byte[] key = key(m, args);
     if (key != null) {
       long hash = ring.hash(key);
       BoundedLoadRouter<NodeState> bounded = router.bounded();
@@ -296,6 +306,52 @@ public final class RoutedInvocationHandler implements InvocationHandler {
               + " primitive box");
     }
     return RoutedMethod.encode(key);
+  }
+
+  /**
+   * A keyed call's nodes when the key's owner is healthy: the owner at once, the rest of the key's
+   * preference list only when a second attempt needs it. Most calls need one node, and listing the
+   * preferences allocates; so does nothing else here. The rest is listed as {@link #plan} would
+   * have, after the owner, from the same ring snapshot. Thread-safe (a hedged call reads it from
+   * its timer and its callbacks).
+   */
+  private final class KeyedNodes extends AbstractList<NodeState> {
+    private final HashRing<NodeState> ring;
+    private final long hash;
+    private final int n;
+    private final NodeState owner;
+    private @Nullable List<NodeState> all;
+
+    KeyedNodes(HashRing<NodeState> ring, long hash, int n, NodeState owner) {
+      this.ring = ring;
+      this.hash = hash;
+      this.n = n;
+      this.owner = owner;
+    }
+
+    @Override
+    public NodeState get(int i) {
+      return i == 0 ? owner : all().get(i);
+    }
+
+    @Override
+    public int size() {
+      return all().size();
+    }
+
+    private synchronized List<NodeState> all() {
+      List<NodeState> a = all;
+      if (a == null) {
+        List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts + 2));
+        List<NodeState> ejected = new ArrayList<>(2);
+        healthy.add(owner);
+        addPreferences(ring, hash, n, owner, healthy, ejected);
+        healthy.addAll(ejected);
+        a = cap(healthy);
+        all = a;
+      }
+      return a;
+    }
   }
 
   /** The key's preference list but {@code skip}, healthy nodes apart from ejected ones. */
@@ -598,33 +654,40 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
   }
 
-  /** The attempts of one CompletableFuture-returning call, each started when the last fails. */
-  private final class AsyncCall {
+  /**
+   * The attempts of one CompletableFuture-returning call, each started when the last fails; it is
+   * itself the call's future (one object and no extra stage per call), and cancelling it cancels
+   * the attempt in flight, on the server too.
+   */
+  private final class AsyncCall extends CompletableFuture<@Nullable Object> {
     private final RoutedMethod m;
     private final @Nullable Object[] args;
     private final List<NodeState> nodes;
     private final long deadline;
-    private final CompletableFuture<@Nullable Object> result;
+    private final AsyncCall result = this;
     private volatile @Nullable CompletableFuture<?> inFlight;
 
-    AsyncCall(
-        RoutedMethod m,
-        @Nullable Object[] args,
-        List<NodeState> nodes,
-        long deadline,
-        CompletableFuture<@Nullable Object> result) {
+    AsyncCall(RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline) {
       this.m = m;
       this.args = args;
       this.nodes = nodes;
       this.deadline = deadline;
-      this.result = result;
-      result.whenComplete(
-          (r, t) -> {
-            CompletableFuture<?> f = inFlight;
-            if (result.isCancelled() && f != null) {
-              f.cancel(true); // cancels the call on the server
-            }
-          });
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      CompletableFuture<?> f = inFlight;
+      if (cancelled && f != null) {
+        f.cancel(true); // cancels the call on the server
+      }
+      return cancelled;
+    }
+
+    /** Dependent stages are plain futures: cancelling one of them is not cancelling the call. */
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
     }
 
     void attempt(int i, @Nullable RpcException last) {
