@@ -18,27 +18,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Routed calls over real loopback sockets to in-process nodes. */
 @Timeout(30)
-class ClusterClientTest {
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
-
-  private TestCluster cluster(int n) {
-    TestCluster c = new TestCluster(n);
-    closeables.add(c);
-    return c;
-  }
+class ClusterClientTest extends RoutedCallsTestBase {
 
   /** The tests' defaults: a long deadline, and rebuilds on the thread that changes discovery. */
   private static ClusterClient.Builder base() {
@@ -49,7 +34,7 @@ class ClusterClientTest {
 
   private ClusterClient client(TestCluster c, ClusterClient.Builder b) {
     ClusterClient client = b.discovery(c.discovery).build();
-    closeables.add(client);
+    closeLater(client);
     return client;
   }
 
@@ -299,7 +284,7 @@ class ClusterClientTest {
     FakeTicker ticker = new FakeTicker();
     RpcClient rpc =
         RpcClient.builder().interceptor(call -> ticker.advance(Duration.ofMillis(600))).build();
-    closeables.add(rpc);
+    closeLater(rpc);
     Kv kv =
         client(c, base().rpcClient(rpc).ticker(ticker).defaultDeadline(Duration.ofSeconds(1)))
             .proxy(Kv.class);
@@ -336,7 +321,7 @@ class ClusterClientTest {
                   }
                 })
             .build();
-    closeables.add(rpc);
+    closeLater(rpc);
     Kv kv =
         client(
                 c,
@@ -431,13 +416,13 @@ class ClusterClientTest {
     PackagePrivateKv impl = key -> "hidden:" + key;
     RpcServer server =
         RpcServer.builder().port(0).service(PackagePrivateKv.class, impl).build().start();
-    closeables.add(server::shutdownNow);
+    closeLater(server::shutdownNow);
     StaticDiscovery discovery = new StaticDiscovery();
     discovery.update(
         ClusterClient.serviceName(PackagePrivateKv.class),
         List.of(ServiceInstance.of("n", Endpoint.of("127.0.0.1", server.port()))));
     ClusterClient client = base().discovery(discovery).build();
-    closeables.add(client);
+    closeLater(client);
     assertThat(client.proxy(PackagePrivateKv.class).owner("k")).isEqualTo("hidden:k");
   }
 

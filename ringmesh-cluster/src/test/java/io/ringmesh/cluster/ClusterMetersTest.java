@@ -14,30 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A client's Micrometer meters count what its calls did, per service and per node. */
 @Timeout(30)
-class ClusterMetersTest {
+class ClusterMetersTest extends RoutedCallsTestBase {
   private static final String SERVICE = TestCluster.SERVICE;
 
-  private final List<AutoCloseable> closeables = new ArrayList<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
-
-  private TestCluster cluster(int n) {
-    TestCluster c = new TestCluster(n);
-    closeables.add(c);
-    return c;
-  }
 
   private ClusterClient client(TestCluster c, ClusterClient.Builder b) {
     ClusterClient client =
@@ -46,7 +31,7 @@ class ClusterMetersTest {
             .defaultDeadline(Duration.ofSeconds(5))
             .rebuildExecutor(Runnable::run)
             .build();
-    closeables.add(client);
+    closeLater(client);
     return client;
   }
 

@@ -9,31 +9,14 @@ import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Hedged calls: a slow first node is overtaken by a second attempt on the next node. */
 @Timeout(30)
-class HedgingTest {
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+class HedgingTest extends RoutedCallsTestBase {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
-
-  private TestCluster cluster(int n) {
-    TestCluster c = new TestCluster(n);
-    closeables.add(c);
-    return c;
-  }
 
   private ClusterClient client(TestCluster c, ClusterClient.Builder b) {
     ClusterClient client =
@@ -42,7 +25,7 @@ class HedgingTest {
             .defaultDeadline(Duration.ofSeconds(10))
             .rebuildExecutor(Runnable::run)
             .build();
-    closeables.add(client);
+    closeLater(client);
     return client;
   }
 

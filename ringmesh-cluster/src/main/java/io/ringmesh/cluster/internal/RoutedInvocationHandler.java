@@ -136,42 +136,36 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     LatencyWindow window = hedged.isEmpty() ? null : hedged.get(method);
     if (window != null) {
       CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-      result.whenComplete(
-          (r, t) -> {
-            if (place != null) {
-              place.close();
-            }
-            meters.call(statusOf(t), ticker.nanos() - started);
-          });
+      result.whenComplete((r, t) -> ended(place, started, t));
       new HedgedCall(m, args, plan.nodes(), deadline, window, result).start();
       return m.async() ? result : awaitHedged(m, result);
     }
     if (m.async()) {
       AsyncCall call = new AsyncCall(m, args, plan.nodes(), deadline);
       if (place != null || meters != ServiceMeters.NONE) {
-        call.whenComplete(
-            (r, t) -> {
-              if (place != null) {
-                place.close();
-              }
-              meters.call(statusOf(t), ticker.nanos() - started);
-            });
+        call.whenComplete((r, t) -> ended(place, started, t));
       }
       call.attempt(0, null);
       return call;
     }
-    Status outcome = Status.OK;
+    Throwable failure = null;
     try {
       return callBlocking(m, args, plan.nodes(), deadline);
     } catch (Throwable t) {
-      outcome = statusOf(t);
+      failure = t;
       throw t;
     } finally {
-      if (place != null) {
-        place.close();
-      }
-      meters.call(outcome, ticker.nanos() - started);
+      ended(place, started, failure);
     }
+  }
+
+  /** A call that started at {@code started} ended: frees its bounded-load place and counts it. */
+  private void ended(
+      @Nullable Assignment<NodeState> place, long started, @Nullable Throwable failure) {
+    if (place != null) {
+      place.close();
+    }
+    meters.call(statusOf(failure), ticker.nanos() - started);
   }
 
   /** The status a call or attempt that ended with {@code t} (null: success) is counted under. */
