@@ -142,11 +142,14 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
     if (m.async()) {
       AsyncCall call = new AsyncCall(m, args, plan.nodes(), deadline);
-      if (place != null || meters != ServiceMeters.NONE) {
+      if (place != null || meters.enabled()) {
         call.whenComplete((r, t) -> ended(place, started, t));
       }
       call.attempt(0, null);
       return call;
+    }
+    if (place == null && !meters.enabled()) {
+      return callBlocking(m, args, plan.nodes(), deadline);
     }
     Throwable failure = null;
     try {
@@ -165,7 +168,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     if (place != null) {
       place.close();
     }
-    meters.call(statusOf(failure), ticker.nanos() - started);
+    if (meters.enabled()) {
+      meters.call(statusOf(failure), ticker.nanos() - started);
+    }
   }
 
   /** The status a call or attempt that ended with {@code t} (null: success) is counted under. */
@@ -380,7 +385,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         node.meters().retry();
       }
       node.begin();
-      long started = ticker.nanos();
+      long started = node.meters().enabled() ? ticker.nanos() : 0;
       Status outcome = Status.OK;
       try {
         Object result = invoker.invoke(node.instance().endpoint(), attempt, m.method(), args);
@@ -395,7 +400,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         last = e;
       } finally {
         node.end();
-        node.meters().attempt(outcome, ticker.nanos() - started);
+        if (node.meters().enabled()) {
+          node.meters().attempt(outcome, ticker.nanos() - started);
+        }
       }
     }
   }
@@ -714,7 +721,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         node.meters().retry();
       }
       node.begin();
-      long started = ticker.nanos();
+      long started = node.meters().enabled() ? ticker.nanos() : 0;
       inFlight = f;
       if (result.isCancelled()) {
         f.cancel(true);
@@ -722,7 +729,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       f.whenComplete(
           (r, t) -> {
             node.end();
-            node.meters().attempt(statusOf(t), ticker.nanos() - started);
+            if (node.meters().enabled()) {
+              node.meters().attempt(statusOf(t), ticker.nanos() - started);
+            }
             if (t == null) {
               node.health().onSuccess();
               result.complete(r);

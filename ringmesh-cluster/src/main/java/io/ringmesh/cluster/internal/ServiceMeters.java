@@ -109,6 +109,11 @@ public final class ServiceMeters implements AutoCloseable {
         .register(r);
   }
 
+  /** Whether anything is recorded: callers skip timing calls when not. */
+  public boolean enabled() {
+    return registry != null;
+  }
+
   /** Records a whole call of {@code nanos} that ended with {@code status}. */
   public void call(Status status, long nanos) {
     MeterRegistry r = registry;
@@ -192,6 +197,11 @@ public final class ServiceMeters implements AutoCloseable {
               .tag("service", s.service)
               .tag("node", nodeId)
               .register(java.util.Objects.requireNonNull(s.registry)));
+    }
+
+    /** Whether anything is recorded: callers skip timing attempts when not. */
+    public boolean enabled() {
+      return owner != null;
     }
 
     /** Records an attempt on this node of {@code nanos} that ended with {@code status}. */
