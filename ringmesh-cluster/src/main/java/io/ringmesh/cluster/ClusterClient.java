@@ -98,6 +98,30 @@ public final class ClusterClient implements AutoCloseable {
    * {@link #proxy(Class, CallOptions)} otherwise.
    */
   public <T> T proxy(Class<T> iface, CallOptions options, @Nullable KeyExtractor keys) {
+    return proxy(iface, options, keys, false);
+  }
+
+  /**
+   * A routed proxy of {@code iface} whose every call is routed by {@code key}, whatever the
+   * method's {@link RouteKey} argument: to send a batch of calls to the node that owns one key (a
+   * tenant, say), or to route a call from outside Java (the CLI's {@code call --key}). The key is
+   * of a type {@link RouteKey} allows; failover and everything else are as usual.
+   *
+   * @throws IllegalArgumentException if the key's type has no stable encoding
+   */
+  public <T> T proxyForKey(Class<T> iface, Object key) {
+    Objects.requireNonNull(key, "key");
+    if (!io.ringmesh.cluster.internal.RoutedMethod.isKeyType(key.getClass())) {
+      throw new IllegalArgumentException(
+          "a routing key of type "
+              + key.getClass().getName()
+              + " has no stable encoding; use a CharSequence, byte[], UUID, enum or primitive box");
+    }
+    return proxy(iface, CallOptions.DEFAULT, (method, args) -> key, true);
+  }
+
+  private <T> T proxy(
+      Class<T> iface, CallOptions options, @Nullable KeyExtractor keys, boolean keysOverride) {
     Objects.requireNonNull(iface, "iface");
     Objects.requireNonNull(options, "options");
     if (closed) {
@@ -109,7 +133,7 @@ public final class ClusterClient implements AutoCloseable {
     ServiceRouter router =
         routers.computeIfAbsent(service, s -> new ServiceRouter(s, discovery, settings));
     RoutedInvocationHandler handler =
-        new RoutedInvocationHandler(iface, router, rpc, options, settings, keys);
+        new RoutedInvocationHandler(iface, router, rpc, options, settings, keys, keysOverride);
     return iface.cast(
         Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
   }

@@ -371,6 +371,21 @@ class ClusterClientTest extends RoutedCallsTestBase {
   }
 
   @Test
+  void aProxyForAKeyRoutesEveryCallByItWhateverItsRouteKey() {
+    TestCluster c = cluster(3);
+    ClusterClient client = client(c);
+    String owner = c.ring().route("tenant-7").id();
+    Kv kv = client.proxyForKey(Kv.class, "tenant-7");
+    for (int i = 0; i < 20; i++) {
+      assertThat(kv.owner("user:" + i)).isEqualTo(owner);
+    }
+    assertThat(kv.any()).isEqualTo(owner);
+    assertThatThrownBy(() -> client.proxyForKey(Kv.class, new Object()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a routing key of type java.lang.Object has no stable encoding");
+  }
+
+  @Test
   void aNullKeyFromTheExtractorRoutesWithoutAKey() {
     TestCluster c = cluster(3);
     Kv kv = client(c).proxy(Kv.class, io.ringmesh.rpc.CallOptions.DEFAULT, (method, args) -> null);

@@ -74,15 +74,20 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   /** Keys of calls to methods without a {@code @RouteKey}; null if the proxy has none. */
   private final @Nullable KeyExtractor keys;
 
+  /** Whether {@link #keys} routes every call, {@code @RouteKey} or not. */
+  private final boolean keysOverride;
+
   public RoutedInvocationHandler(
       Class<?> iface,
       ServiceRouter router,
       RpcClient rpc,
       CallOptions options,
       ClusterSettings settings,
-      @Nullable KeyExtractor keys) {
+      @Nullable KeyExtractor keys,
+      boolean keysOverride) {
     this.iface = iface;
     this.keys = keys;
+    this.keysOverride = keysOverride && keys != null;
     this.router = router;
     this.invoker = rpc.invoker(iface);
     this.options = options;
@@ -262,7 +267,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
    *     extractor fails or gives a key of an unusable type
    */
   private byte @Nullable [] key(RoutedMethod m, @Nullable Object[] args) {
-    if (m.keyIndex() >= 0) {
+    if (m.keyIndex() >= 0 && !keysOverride) {
       byte[] key = m.keyBytes(args);
       if (key == null) {
         throw new RpcException(

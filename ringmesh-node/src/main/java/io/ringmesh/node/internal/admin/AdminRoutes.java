@@ -97,7 +97,9 @@ final class AdminRoutes {
             AdminResponse.error(mapper, 415, "the gateway takes Content-Type: application/json"));
       }
       String[] parts = path.split("/", -1);
-      return gateway.call(parts[2], parts[3], request.body());
+      List<String> keys = decoder.parameters().get("key");
+      String key = keys == null || keys.isEmpty() ? null : keys.get(0);
+      return gateway.call(parts[2], parts[3], key, request.body());
     }
     if (path.startsWith("/call/")) {
       return done(

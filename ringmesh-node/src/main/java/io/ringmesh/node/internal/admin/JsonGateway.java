@@ -71,18 +71,19 @@ final class JsonGateway {
    * The response to a call. Completes exceptionally only if the node view throws; everything the
    * request or the call gets wrong is a response. The node view and the call run on the executor.
    */
-  CompletableFuture<AdminResponse> call(String service, String methodName, byte[] body) {
+  CompletableFuture<AdminResponse> call(
+      String service, String methodName, @Nullable String key, byte[] body) {
     long start = System.nanoTime();
     return CompletableFuture.supplyAsync(
-            () -> resolveAndCall(service, methodName, body, start), executor)
+            () -> resolveAndCall(service, methodName, key, body, start), executor)
         .thenCompose(response -> response);
   }
 
   private CompletableFuture<AdminResponse> resolveAndCall(
-      String service, String methodName, byte[] body, long start) {
+      String service, String methodName, @Nullable String key, byte[] body, long start) {
     Resolved resolved;
     try {
-      resolved = resolve(service, methodName, body);
+      resolved = resolve(service, methodName, key, body);
     } catch (GatewayError e) {
       // Unknown names are not used as tags: request input must not grow the meter set.
       boolean known = e.status != 404;
@@ -106,12 +107,26 @@ final class JsonGateway {
         });
   }
 
-  private record Resolved(NodeView.GatewayTarget target, Method method, Object[] args) {}
+  private record Resolved(Object proxy, Method method, Object[] args) {}
 
-  private Resolved resolve(String service, String methodName, byte[] body) throws GatewayError {
+  private Resolved resolve(String service, String methodName, @Nullable String key, byte[] body)
+      throws GatewayError {
     NodeView.GatewayTarget target = view.gatewayTarget(service);
     if (target == null) {
       throw new GatewayError(404, "not_found", "unknown service '" + service + "'");
+    }
+    Object proxy = target.proxy();
+    if (key != null) {
+      if (key.isEmpty()) {
+        throw new GatewayError(400, "bad_request", "the key parameter is empty; give ?key=K");
+      }
+      if (target.proxyForKey() == null) {
+        throw new GatewayError(
+            400,
+            "bad_request",
+            "service '" + service + "' is not routed, so its calls take no key; drop ?key=");
+      }
+      proxy = target.proxyForKey().apply(key);
     }
     List<Method> candidates = methodsOf(target.iface()).getOrDefault(methodName, List.of());
     if (candidates.isEmpty()) {
@@ -184,7 +199,7 @@ final class JsonGateway {
             Map.of("argument", i, "parameter", parameterName(i, params[i])));
       }
     }
-    return new Resolved(target, method, args);
+    return new Resolved(proxy, method, args);
   }
 
   private Map<String, List<Method>> methodsOf(Class<?> iface) {
@@ -209,7 +224,7 @@ final class JsonGateway {
 
   private static @Nullable Object invoke(Resolved r) {
     try {
-      return r.method().invoke(r.target().proxy(), r.args());
+      return r.method().invoke(r.proxy(), r.args());
     } catch (InvocationTargetException e) {
       throw new CompletionException(e.getCause());
     } catch (IllegalAccessException e) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -127,7 +128,8 @@ public interface NodeView {
    * A service the JSON gateway may call: its interface, and a proxy implementing it (normally a
    * cluster client's routed proxy, so a gateway call is routed like any other call).
    */
-  record GatewayTarget(Class<?> iface, Object proxy) {
+  record GatewayTarget(
+      Class<?> iface, Object proxy, @Nullable Function<String, Object> proxyForKey) {
     public GatewayTarget {
       if (!iface.isInterface()) {
         throw new IllegalArgumentException(iface.getName() + " is not an interface");
@@ -137,9 +139,17 @@ public interface NodeView {
       }
     }
 
-    /** The target for this interface and proxy. */
+    /** The target for this interface and proxy; calls cannot be given a key of their own. */
     public static <T> GatewayTarget of(Class<T> iface, T proxy) {
-      return new GatewayTarget(iface, proxy);
+      return new GatewayTarget(iface, proxy, null);
+    }
+
+    /**
+     * The target for this interface and proxy, and {@code forKey} making a proxy that routes every
+     * call by the key it is given (the gateway's {@code ?key=}).
+     */
+    public static <T> GatewayTarget of(Class<T> iface, T proxy, Function<String, T> forKey) {
+      return new GatewayTarget(iface, proxy, forKey::apply);
     }
   }
 }

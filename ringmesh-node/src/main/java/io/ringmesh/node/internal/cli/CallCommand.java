@@ -5,9 +5,11 @@ import io.ringmesh.coord.RegistryEntry;
 import io.ringmesh.node.internal.runtime.NodeRuntime;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ringmesh call SERVICE.METHOD 'json-args'}: calls a service through a node's JSON gateway,
- * which routes it like any call (by the method's {@code @RouteKey}). The node is found in the
- * registry; the first whose admin port answers is used.
+ * {@code ringmesh call SERVICE.METHOD 'json-args' [--key K]}: calls a service through a node's JSON
+ * gateway, which routes it like any call (by the method's {@code @RouteKey}, or by {@code K}). The
+ * node is found in the registry; the first whose admin port answers is used.
  */
 @Command(
     name = "call",
@@ -43,6 +45,14 @@ final class CallCommand implements Callable<Integer> {
       defaultValue = "[]",
       description = "The arguments as a JSON array (default []).")
   String args = "[]";
+
+  @Option(
+      names = "--key",
+      paramLabel = "K",
+      description =
+          "Route the call by this key instead of the method's @RouteKey argument (the node that"
+              + " owns K on the service's ring serves it).")
+  String key;
 
   @Option(
       names = "--node",
@@ -85,7 +95,16 @@ final class CallCommand implements Callable<Integer> {
         r =
             http.send(
                 HttpRequest.newBuilder(
-                        URI.create("http://" + gateway + "/call/" + service + "/" + method))
+                        URI.create(
+                            "http://"
+                                + gateway
+                                + "/call/"
+                                + service
+                                + "/"
+                                + method
+                                + (key == null
+                                    ? ""
+                                    : "?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8))))
                     .header("Content-Type", "application/json")
                     .timeout(Duration.ofSeconds(35))
                     .POST(HttpRequest.BodyPublishers.ofString(args))

@@ -357,6 +357,7 @@ final class RuntimeView implements NodeView, AutoCloseable {
   }
 
   private static <T> NodeView.GatewayTarget target(Class<T> iface, ClusterClient routed) {
-    return NodeView.GatewayTarget.of(iface, routed.proxy(iface));
+    return NodeView.GatewayTarget.of(
+        iface, routed.proxy(iface), key -> routed.proxyForKey(iface, key));
   }
 }

@@ -23,6 +23,9 @@ final class FakeNodeView implements NodeView {
   private final CompletableFuture<String> gate = new CompletableFuture<>();
   private final Calculator calculator = new CalculatorImpl(gate);
 
+  /** The keys the gateway asked "calc-keyed" proxies for, in order. */
+  final List<String> keysAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   FakeNodeView() {
     NODE_IDS.forEach(id -> healthy.put(id, true));
   }
@@ -129,7 +132,18 @@ final class FakeNodeView implements NodeView {
 
   @Override
   public @Nullable GatewayTarget gatewayTarget(String service) {
-    return service.equals("calc") ? GatewayTarget.of(Calculator.class, calculator) : null;
+    return switch (service) {
+      case "calc" -> GatewayTarget.of(Calculator.class, calculator);
+      case "calc-keyed" ->
+          GatewayTarget.of(
+              Calculator.class,
+              calculator,
+              key -> {
+                keysAsked.add(key);
+                return calculator;
+              });
+      default -> null;
+    };
   }
 
   /** A gateway target. */

@@ -19,12 +19,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class JsonGatewayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final FakeNodeView VIEW = new FakeNodeView();
   private static AdminServer server;
   private static HttpClient client;
 
   @BeforeAll
   static void start() {
-    server = AdminServer.builder(new FakeNodeView()).gatewayTimeout(Duration.ofSeconds(5)).start();
+    server = AdminServer.builder(VIEW).gatewayTimeout(Duration.ofSeconds(5)).start();
     client = HttpClient.newHttpClient();
   }
 
@@ -63,6 +64,24 @@ class JsonGatewayTest {
     HttpResponse<String> r = call("/call/calc/add", "[2, 3]");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("5");
+  }
+
+  @Test
+  void aKeyParameterRoutesTheCallByThatKey() throws Exception {
+    HttpResponse<String> r = call("/call/calc-keyed/add?key=tenant%207", "[2, 3]");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("5");
+    assertThat(VIEW.keysAsked).containsExactly("tenant 7");
+  }
+
+  @Test
+  void aKeyForAServiceThatTakesNoneOrAnEmptyKeyIs400() throws Exception {
+    HttpResponse<String> r = call("/call/calc/add?key=k", "[2, 3]");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(error(r)).contains("service 'calc' is not routed").contains("drop ?key=");
+    HttpResponse<String> empty = call("/call/calc-keyed/add?key=", "[2, 3]");
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(error(empty)).contains("the key parameter is empty");
   }
 
   @Test

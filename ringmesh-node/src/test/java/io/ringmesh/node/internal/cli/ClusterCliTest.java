@@ -58,6 +58,17 @@ class ClusterCliTest {
       Run r = CliTest.run("call", "examples.pricing.v1.quote", "[\"sku-7\"]", "--coordinators", at);
       assertThat(r.exitCode()).as(r.err()).isZero();
       assertThat(r.out()).contains("\"sku\":\"sku-7\"").contains("\"servedBy\":\"n1\"");
+      Run keyed =
+          CliTest.run(
+              "call",
+              "examples.pricing.v1.quote",
+              "[\"sku-8\"]",
+              "--key",
+              "tenant 7/a&b",
+              "--coordinators",
+              at);
+      assertThat(keyed.exitCode()).as(keyed.err()).isZero();
+      assertThat(keyed.out()).contains("\"sku\":\"sku-8\"").contains("\"servedBy\":\"n1\"");
 
       Run mistyped =
           CliTest.run(
