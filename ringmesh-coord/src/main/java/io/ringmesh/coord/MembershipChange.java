@@ -314,7 +314,8 @@ public final class MembershipChange implements AutoCloseable {
     List<RaftGroup> confs = new ArrayList<>();
     List<List<String>> targets = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
-      RaftGroup conf = currentConf(g, ref.clusterName(), groups, allPeers, properties);
+      RaftGroup conf =
+          currentConf(g, ref.clusterName(), groups, allPeers, answers.keySet(), properties);
       List<String> target = Placement.replicas(g, newIds, r);
       confs.add(conf);
       targets.add(target);
@@ -336,7 +337,15 @@ public final class MembershipChange implements AutoCloseable {
         }
       }
       led.merge(java.util.Objects.requireNonNull(preferred), 1, Integer::sum);
-      move(g, groups, confs.get(g), targets.get(g), preferred, allPeers, properties);
+      move(
+          g,
+          groups,
+          confs.get(g),
+          targets.get(g),
+          preferred,
+          allPeers,
+          answers.keySet(),
+          properties);
     }
     Map<String, String> keptEndpoints = new LinkedHashMap<>();
     for (String member : newIds) {
@@ -400,13 +409,24 @@ public final class MembershipChange implements AutoCloseable {
     }
   }
 
-  /** The group's configuration as a replica reports it, with priorities. */
+  /**
+   * The group's configuration as a replica reports it, with priorities; asks only coordinators that
+   * answered the survey (a dead one would cost the client's retries per group).
+   */
   private RaftGroup currentConf(
-      int g, String cluster, int groups, Map<String, String> allPeers, RaftProperties properties) {
+      int g,
+      String cluster,
+      int groups,
+      Map<String, String> allPeers,
+      Set<String> reachable,
+      RaftProperties properties) {
     RaftGroupId gid = groupId(cluster, groups, g);
     StringBuilder why = new StringBuilder();
     try (RaftClient client = adminClient(gid, allPeers, properties)) {
       for (String peer : allPeers.keySet()) {
+        if (!reachable.contains(peer)) {
+          continue;
+        }
         try {
           GroupInfoReply info = client.getGroupManagementApi(RaftPeerId.valueOf(peer)).info(gid);
           if (info.isSuccess() && !info.getGroup().getPeers().isEmpty()) {
@@ -435,6 +455,7 @@ public final class MembershipChange implements AutoCloseable {
       List<String> target,
       String preferred,
       Map<String, String> allPeers,
+      Set<String> reachable,
       RaftProperties properties) {
     String label = label(g, groups);
     Set<String> current = ids(conf);
@@ -447,7 +468,7 @@ public final class MembershipChange implements AutoCloseable {
             + (added.isEmpty() ? "" : "adding " + String.join(",", added) + " ...")
             + (added.isEmpty() ? "replicas " + target + " ..." : ""));
     try (RaftClient admin = adminClient(gid, allPeers, properties);
-        RaftClient group = groupClient(conf, properties)) {
+        RaftClient group = client(conf, properties)) {
       for (String peer : added) {
         try {
           RaftClientReply reply =
@@ -483,6 +504,11 @@ public final class MembershipChange implements AutoCloseable {
       }
       progress.accept(added.isEmpty() ? " configured" : " caught up");
       for (String peer : removed) {
+        if (!reachable.contains(peer)) {
+          progress.accept(
+              " ... " + peer + " is down; delete its data directory rather than restart it");
+          continue;
+        }
         try {
           admin.getGroupManagementApi(RaftPeerId.valueOf(peer)).remove(gid, true, false);
           progress.accept(" ... removed " + peer);
@@ -495,7 +521,9 @@ public final class MembershipChange implements AutoCloseable {
                   + " under its data directory's ratis/");
         }
       }
-      progress.accept(" ... " + lead(group, preferred) + "\n");
+      try (RaftClient after = client(RaftGroup.valueOf(gid, next), properties)) {
+        progress.accept(" ... " + lead(after, preferred) + "\n");
+      }
     } catch (MembershipException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -538,10 +566,6 @@ public final class MembershipChange implements AutoCloseable {
     allPeers.forEach(
         (id, addr) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(addr).build()));
     return client(RaftGroup.valueOf(gid, peers), properties);
-  }
-
-  private RaftClient groupClient(RaftGroup conf, RaftProperties properties) {
-    return client(conf, properties);
   }
 
   private static RaftClient client(RaftGroup group, RaftProperties properties) {
