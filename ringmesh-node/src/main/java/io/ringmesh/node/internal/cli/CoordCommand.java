@@ -4,7 +4,6 @@ import io.ringmesh.coord.MembershipChange;
 import io.ringmesh.coord.MembershipException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,7 +24,11 @@ import picocli.CommandLine.Parameters;
     subcommands = {CoordCommand.Add.class, CoordCommand.Remove.class})
 final class CoordCommand {
 
-  static final class Target {
+  /** What add and remove share: the ID, the endpoints, the run and its exit codes. */
+  abstract static class Change implements Callable<Integer> {
+    @Parameters(paramLabel = "ID", description = "The id of the coordinator.")
+    String id = "";
+
     @Option(
         names = "--coordinators",
         defaultValue = "127.0.0.1:7400",
@@ -34,7 +37,11 @@ final class CoordCommand {
                 + " joining one (default ${DEFAULT-VALUE}).")
     String coordinators = "127.0.0.1:7400";
 
-    int run(String verb, String id, boolean adding) {
+    abstract boolean adding();
+
+    @Override
+    public Integer call() {
+      String verb = adding() ? "add" : "remove";
       MembershipChange change;
       try {
         change =
@@ -50,7 +57,7 @@ final class CoordCommand {
         throw new CommandFailedException(e.getMessage(), 2);
       }
       try (change) {
-        MembershipChange.Result r = adding ? change.add(id) : change.remove(id);
+        MembershipChange.Result r = adding() ? change.add(id) : change.remove(id);
         System.out.printf("%s %s: the ensemble is now %s%n", verb, r.coordinator(), r.members());
         return 0;
       } catch (MembershipException e) {
@@ -70,15 +77,10 @@ final class CoordCommand {
             + " endpoint in --coordinators.",
         "Exit codes: 0 done, 1 failed (run it again to finish), 2 wrong request."
       })
-  static final class Add implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The id of the coordinator to add.")
-    String id = "";
-
-    @Mixin Target target = new Target();
-
+  static final class Add extends Change {
     @Override
-    public Integer call() {
-      return target.run("add", id, true);
+    boolean adding() {
+      return true;
     }
   }
 
@@ -90,15 +92,10 @@ final class CoordCommand {
             + " it. Refused if fewer coordinators than replicas per group would be left.",
         "Exit codes: 0 done, 1 failed (run it again to finish), 2 wrong request."
       })
-  static final class Remove implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The id of the coordinator to remove.")
-    String id = "";
-
-    @Mixin Target target = new Target();
-
+  static final class Remove extends Change {
     @Override
-    public Integer call() {
-      return target.run("remove", id, false);
+    boolean adding() {
+      return false;
     }
   }
 }
