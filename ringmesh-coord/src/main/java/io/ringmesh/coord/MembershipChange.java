@@ -527,7 +527,11 @@ public final class MembershipChange implements AutoCloseable {
     } catch (MembershipException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw failed(label, "talking to its replicas", e.toString());
+      StringBuilder why = new StringBuilder(String.valueOf(e.getMessage()));
+      for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+        why.append(" <- ").append(c.getMessage());
+      }
+      throw failed(label, "talking to its replicas", why.toString());
     }
   }
 
@@ -568,13 +572,18 @@ public final class MembershipChange implements AutoCloseable {
     return client(RaftGroup.valueOf(gid, peers), properties);
   }
 
-  private static RaftClient client(RaftGroup group, RaftProperties properties) {
+  /**
+   * A Ratis client whose retries (leader changes, a leader not ready yet) last about {@link
+   * Builder#groupTimeout}: Ratis' default policy retries forever.
+   */
+  private RaftClient client(RaftGroup group, RaftProperties properties) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setRaftGroup(group)
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+                (int) Math.max(10, groupTimeout.toMillis() / 500),
+                TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
         .build();
   }
 
