@@ -1,8 +1,10 @@
 package io.ringmesh.coord;
 
 import io.ringmesh.coord.internal.ClusterMetadata;
+import io.ringmesh.coord.internal.CoordinatorAdmin;
 import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.LocalCoordinatorService;
+import io.ringmesh.coord.internal.Membership;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
 import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.ShardService;
@@ -38,6 +40,8 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A lock-service coordinator: one Apache Ratis server hosting the Raft groups of the lock shards it
@@ -63,6 +67,8 @@ public final class Coordinator implements AutoCloseable {
   /** The default number of shards of a new cluster. */
   public static final int DEFAULT_SHARDS = 16;
 
+  private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
   private final Path dataDirectory;
   private final ClusterMetadata metadata;
   private final TimeSource time;
@@ -72,6 +78,13 @@ public final class Coordinator implements AutoCloseable {
   private final ExecutorService executor;
   private final RaftServer server;
   private final String selfId;
+  private final String raftAddress;
+  private final int replicas;
+  private final CoordinatorAdmin admin = new Admin();
+
+  /** The membership record; replaced (under {@code this}) by {@link Admin#updateMembership}. */
+  private volatile Membership membership;
+
   private volatile @Nullable RpcServer rpcServer;
   private volatile boolean closed;
   private volatile TimeSource.@Nullable Cancellable sweepTimer;
@@ -80,7 +93,9 @@ public final class Coordinator implements AutoCloseable {
       Builder b,
       ClusterMetadata metadata,
       List<ShardService> shards,
-      List<List<String>> replicas,
+      Membership membership,
+      String raftAddress,
+      int replicas,
       ExecutorService executor,
       RaftServer server) {
     this.dataDirectory = b.dataDirectory;
@@ -91,12 +106,22 @@ public final class Coordinator implements AutoCloseable {
     this.executor = executor;
     this.server = server;
     this.selfId = b.self;
+    this.membership = membership;
+    this.raftAddress = raftAddress;
+    this.replicas = replicas;
     this.service =
         new LocalCoordinatorService(
-            new ClusterInfo(metadata.clusterName(), metadata.shards(), b.self),
+            () ->
+                new ClusterInfo(
+                    metadata.clusterName(),
+                    metadata.shards(),
+                    b.self,
+                    this.membership.endpoints().entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList()),
             new Placement(metadata.shards()),
             shards,
-            replicas);
+            group -> Placement.replicas(group, this.membership.ids(), replicas));
   }
 
   /** A builder with the embedded defaults. */
@@ -153,6 +178,77 @@ public final class Coordinator implements AutoCloseable {
   /** The service lock clients call; in-process here, over RPC between processes. */
   CoordinatorService service() {
     return service;
+  }
+
+  /** The ids of the coordinators this one knows as the ensemble's members, in peer-list order. */
+  public List<String> members() {
+    return membership.ids();
+  }
+
+  /**
+   * The membership service {@code coord add|remove} calls; see {@link MembershipChange}. Records a
+   * new membership durably; the Raft groups are changed through Ratis, not here.
+   */
+  private final class Admin implements CoordinatorAdmin {
+    @Override
+    public MembershipInfo membership() {
+      Membership m = Coordinator.this.membership;
+      Map<String, String> peers = new LinkedHashMap<>(m.peers());
+      if (peers.containsKey(selfId)) {
+        peers.put(selfId, raftAddress); // as bound: the configured port may have been 0
+      }
+      return new MembershipInfo(
+          metadata.clusterName(),
+          metadata.shards(),
+          replicas,
+          selfId,
+          raftAddress,
+          m.epoch(),
+          Membership.format(peers),
+          Membership.format(m.pending()),
+          Membership.format(m.endpoints()),
+          m.joining());
+    }
+
+    @Override
+    public MembershipInfo updateMembership(MembershipUpdate u) {
+      if (!u.clusterName().equals(metadata.clusterName())) {
+        throw new IllegalArgumentException(
+            "coordinator "
+                + selfId
+                + " belongs to cluster '"
+                + metadata.clusterName()
+                + "', not '"
+                + u.clusterName()
+                + "'");
+      }
+      synchronized (Coordinator.this) {
+        Membership m = Coordinator.this.membership;
+        if (u.epoch() > m.epoch()) {
+          Map<String, String> peers = Membership.parse(u.peers());
+          Membership next =
+              new Membership(
+                  u.epoch(),
+                  peers,
+                  Membership.parse(u.pending()),
+                  Membership.parse(u.endpoints()),
+                  m.joining() && !peers.containsKey(selfId));
+          try {
+            next.store(dataDirectory);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(
+                "coordinator "
+                    + selfId
+                    + " could not record the membership in "
+                    + dataDirectory.resolve(Membership.FILE).toAbsolutePath(),
+                e);
+          }
+          Coordinator.this.membership = next;
+          LOG.info("coordinator {}: membership epoch {}: {}", selfId, u.epoch(), u.peers());
+        }
+      }
+      return membership();
+    }
   }
 
   /** Stops serving: open calls end with UNAVAILABLE, then the Ratis server shuts down. */
@@ -225,8 +321,21 @@ public final class Coordinator implements AutoCloseable {
     private String rpcBindAddress = "127.0.0.1";
     private @Nullable Duration electionTimeoutMin;
     private @Nullable Duration electionTimeoutMax;
+    private boolean join;
 
     private Builder() {}
+
+    /**
+     * Starts this coordinator to join a running ensemble: its Ratis server and RPC port start, but
+     * it creates no groups; {@code coord add} ({@link MembershipChange#add}) then places on it the
+     * groups whose preference list now includes it, and they catch up from their leaders. Give it
+     * the ensemble's peer list with itself added. Ignored on a data directory that has already been
+     * added. Default false: a new cluster's coordinators create their groups.
+     */
+    public Builder join(boolean join) {
+      this.join = join;
+      return this;
+    }
 
     /**
      * Serves lock clients over ringmesh-rpc on {@code port} (0 picks a free one; see {@link
@@ -367,6 +476,16 @@ public final class Coordinator implements AutoCloseable {
       Files.createDirectories(dataDirectory);
       ClusterMetadata metadata =
           ClusterMetadata.loadOrCreate(dataDirectory, clusterName, shards, DEFAULT_SHARDS);
+      Membership recorded = Membership.load(dataDirectory);
+      if (recorded != null && !recorded.joining()) {
+        peerAddresses = recordedPeers(recorded, peerAddresses);
+      }
+      // A coordinator creates groups only on the first start of its data directory: once the
+      // membership is recorded, a group missing here was moved away by coord add|remove (or
+      // never was here), and re-creating it with a stale member list would start a rival group.
+      boolean joining = recorded != null ? recorded.joining() : join;
+      boolean mayCreateGroups = recorded == null && !joining;
+      Map<String, String> configured = new LinkedHashMap<>(peerAddresses);
       List<String> ids = List.copyOf(peerAddresses.keySet());
       int r = Math.min(replicas, ids.size());
 
@@ -374,7 +493,6 @@ public final class Coordinator implements AutoCloseable {
       List<ShardService> services = new ArrayList<>();
       Map<RaftGroupId, ShardService> byGroup = new LinkedHashMap<>();
       Map<Integer, List<String>> hosted = new LinkedHashMap<>();
-      List<List<String>> replicaLists = new ArrayList<>();
       // Groups 0..S-1 are the lock shards; group S is the registry, placed like a shard S would
       // be, so that a new coordinator set spreads it like the rest.
       for (int i = 0; i <= metadata.shards(); i++) {
@@ -383,8 +501,7 @@ public final class Coordinator implements AutoCloseable {
         services.add(s);
         byGroup.put(gid, s);
         List<String> replicaIds = Placement.replicas(i, ids, r);
-        replicaLists.add(replicaIds);
-        if (replicaIds.contains(self)) {
+        if (replicaIds.contains(self) && !joining) {
           hosted.put(i, replicaIds);
         }
       }
@@ -431,14 +548,25 @@ public final class Coordinator implements AutoCloseable {
       try {
         int port = server.getServerRpc().getInetSocketAddress().getPort();
         String host = selfAddress.substring(0, selfAddress.lastIndexOf(':'));
-        peerAddresses.put(self, host + ":" + port);
+        String bound = host + ":" + port;
+        peerAddresses.put(self, bound);
         services.forEach(s -> s.attach(server));
-        createMissingGroups(server, properties, metadata, hosted, peerAddresses);
-        coordinator = new Coordinator(this, metadata, services, replicaLists, executor, server);
+        if (mayCreateGroups) {
+          createMissingGroups(server, properties, metadata, hosted, peerAddresses);
+        }
+        Membership membership =
+            recorded != null
+                ? recorded
+                : new Membership(0, configured, Map.of(), Map.of(), joining);
+        coordinator =
+            new Coordinator(this, metadata, services, membership, bound, r, executor, server);
         coordinator.scheduleSweep();
         awaitLeaders(services, hosted);
+        if (recorded == null) {
+          membership.store(dataDirectory); // after the groups exist: a failed start re-creates
+        }
         if (rpcPort >= 0) {
-          coordinator.rpcServer = startRpc(coordinator.service);
+          coordinator.rpcServer = startRpc(coordinator.service, coordinator.admin);
         }
         return coordinator;
       } catch (IOException | RuntimeException e) {
@@ -453,12 +581,14 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
-    private RpcServer startRpc(CoordinatorService service) throws IOException {
+    private RpcServer startRpc(CoordinatorService service, CoordinatorAdmin admin)
+        throws IOException {
       try {
         return RpcServer.builder()
             .bindAddress(rpcBindAddress)
             .port(rpcPort)
             .service(CoordinatorService.class, service)
+            .service(CoordinatorAdmin.class, admin)
             // Handlers only validate and hand off to Ratis or the in-memory session table; they
             // never block, so they run on the I/O thread.
             .directExecution()
@@ -478,6 +608,41 @@ public final class Coordinator implements AutoCloseable {
                 + "); pick a free port with rpcPort(...)",
             e);
       }
+    }
+
+    /**
+     * The recorded peers, with this coordinator's address as configured now (its port may be 0, or
+     * moved); refuses to start a coordinator that a membership change removed.
+     */
+    private Map<String, String> recordedPeers(Membership recorded, Map<String, String> given)
+        throws IOException {
+      if (!recorded.peers().containsKey(self)) {
+        throw new IOException(
+            "coordinator "
+                + self
+                + " was removed from the ensemble: its membership record "
+                + dataDirectory.resolve(Membership.FILE).toAbsolutePath()
+                + " (epoch "
+                + recorded.epoch()
+                + ") lists "
+                + recorded.ids()
+                + ". To add it again, start it with an empty data directory and --join, then run"
+                + " 'bin/ringmesh coord add "
+                + self
+                + "'");
+      }
+      if (!recorded.peers().keySet().equals(given.keySet())) {
+        LOG.warn(
+            "coordinator {}: the peer list given ({}) differs from the membership recorded by"
+                + " coord add|remove (epoch {}: {}); using the recorded one",
+            self,
+            given.keySet(),
+            recorded.epoch(),
+            recorded.ids());
+      }
+      Map<String, String> peers = new LinkedHashMap<>(recorded.peers());
+      peers.put(self, given.get(self));
+      return peers;
     }
 
     private RaftProperties ratisProperties(String selfAddress) {

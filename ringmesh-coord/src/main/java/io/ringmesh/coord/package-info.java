@@ -20,6 +20,10 @@
  *   <li>{@code LockClient#locks} and {@code LockClient#shards} ({@link
  *       io.ringmesh.coord.ShardInfo}): bounded listings for operators and the dashboard.
  *   <li>{@link io.ringmesh.coord.LockException}: the one failure type, with a code.
+ *   <li>{@link io.ringmesh.coord.MembershipChange}: adds or removes a coordinator of a running
+ *       ensemble, moving only the groups whose placement changes, through Raft membership changes
+ *       ({@code bin/ringmesh coord add|remove}); {@link io.ringmesh.coord.MembershipException} says
+ *       why one was refused.
  *   <li>{@link io.ringmesh.coord.TimeSource}: the injectable clock of TTLs, heartbeats, timeouts
  *       and retries.
  * </ul>

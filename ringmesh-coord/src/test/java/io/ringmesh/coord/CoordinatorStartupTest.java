@@ -3,11 +3,14 @@ package io.ringmesh.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringmesh.coord.internal.Membership;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +38,26 @@ class CoordinatorStartupTest {
     try (Coordinator sameAsCreated = Coordinator.builder().dataDirectory(dataDir).start()) {
       assertThat(sameAsCreated.shards()).as("an unset count adopts the directory's").isEqualTo(1);
     }
+  }
+
+  @Test
+  void theMembershipIsRecordedAndACoordinatorRemovedFromItRefusesToStart() throws IOException {
+    coordinator().start().close();
+    Membership recorded = Objects.requireNonNull(Membership.load(dataDir));
+    assertThat(recorded.ids()).containsExactly("coord-0");
+    assertThat(recorded.joining()).isFalse();
+    try (Coordinator again = coordinator().start()) {
+      assertThat(again.members()).containsExactly("coord-0");
+    }
+
+    // What coord remove records on the coordinator it removed.
+    new Membership(7, Map.of("c1", "127.0.0.1:1"), Map.of(), Map.of(), false).store(dataDir);
+    assertThatThrownBy(() -> coordinator().start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("coordinator coord-0 was removed from the ensemble")
+        .hasMessageContaining(dataDir.resolve(Membership.FILE).toAbsolutePath().toString())
+        .hasMessageContaining("(epoch 7) lists [c1]")
+        .hasMessageContaining("--join");
   }
 
   @Test

@@ -66,6 +66,23 @@ public final class FakeTimeSource implements TimeSource {
     }
   }
 
+  /**
+   * Moves the clock in 20 ms steps, one per 50 ms of real time that {@code f} stays incomplete,
+   * until it completes or {@code limit} of real time has passed: for calls that retry with back-off
+   * on this clock (a client meeting a leader change). Returns at once if {@code f} failed.
+   */
+  public void advanceUntilDone(java.util.concurrent.CompletableFuture<?> f, Duration limit) {
+    for (long i = 0; i < limit.toMillis() / 50 && !f.isDone(); i++) {
+      try {
+        f.get(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException notYet) {
+        advance(Duration.ofMillis(20));
+      } catch (Exception failed) {
+        return;
+      }
+    }
+  }
+
   /** The due times of pending tasks, for diagnostics. */
   public synchronized List<Long> pending() {
     List<Long> due = new ArrayList<>();

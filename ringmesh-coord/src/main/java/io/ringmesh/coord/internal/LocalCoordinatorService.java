@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * {@link CoordinatorService} of one coordinator process: validates requests, routes each to the
@@ -33,38 +35,42 @@ import java.util.function.BiFunction;
  * led elsewhere. Thread-safe.
  */
 public final class LocalCoordinatorService implements CoordinatorService {
+  private final Supplier<ClusterInfo> clusterInfo;
   private final ClusterInfo info;
   private final Placement placement;
   private final List<ShardService> shards;
-  private final List<List<String>> replicas;
+  private final IntFunction<List<String>> placedReplicas;
 
   /**
+   * @param clusterInfo the cluster's facts; asked on every call, since the coordinators it lists
+   *     change with the membership
    * @param shards the services of every group: the lock shards in order, then the registry
-   * @param replicas the replica ids of each group, in the same order
+   * @param placedReplicas the replica ids of a group by the current membership's placement, for
+   *     groups not hosted here (a hosted group reports its Raft configuration)
    */
   public LocalCoordinatorService(
-      ClusterInfo info,
+      Supplier<ClusterInfo> clusterInfo,
       Placement placement,
       List<ShardService> shards,
-      List<List<String>> replicas) {
-    if (shards.size() != info.shards() + 1 || replicas.size() != shards.size()) {
+      IntFunction<List<String>> placedReplicas) {
+    ClusterInfo first = clusterInfo.get();
+    if (shards.size() != first.shards() + 1) {
       throw new IllegalArgumentException(
           "expected "
-              + (info.shards() + 1)
-              + " group services and replica lists (the shards and the registry), got "
-              + shards.size()
-              + " and "
-              + replicas.size());
+              + (first.shards() + 1)
+              + " group services (the shards and the registry), got "
+              + shards.size());
     }
-    this.info = info;
+    this.clusterInfo = clusterInfo;
+    this.info = first;
     this.placement = placement;
     this.shards = List.copyOf(shards);
-    this.replicas = List.copyOf(replicas);
+    this.placedReplicas = placedReplicas;
   }
 
   @Override
   public ClusterInfo clusterInfo() {
-    return info;
+    return clusterInfo.get();
   }
 
   @Override
@@ -179,7 +185,13 @@ public final class LocalCoordinatorService implements CoordinatorService {
   public CompletableFuture<GroupsReply> groups() {
     List<GroupInfo> groups = new ArrayList<>(shards.size());
     for (int i = 0; i < shards.size(); i++) {
-      groups.add(new GroupInfo(i, i == info.shards(), shards.get(i).leaderId(), replicas.get(i)));
+      ShardService s = shards.get(i);
+      groups.add(
+          new GroupInfo(
+              i,
+              i == info.shards(),
+              s.leaderId(),
+              s.replicaIds().orElseGet(() -> placedReplicas.apply(s.shard()))));
     }
     return CompletableFuture.completedFuture(new GroupsReply(Status.OK, "ok", groups));
   }

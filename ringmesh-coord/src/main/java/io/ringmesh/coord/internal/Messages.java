@@ -24,9 +24,18 @@ public final class Messages {
 
   /**
    * Fixed facts of the cluster a client needs to route: the shard count and its identity; and the
-   * id of the coordinator that answered, so that a client can map leader hints to endpoints.
+   * id of the coordinator that answered, so that a client can map leader hints to endpoints; and
+   * the RPC endpoints of the coordinators it knows of ({@code id=host:port}, empty until a
+   * membership change recorded them), so that a client learns of a coordinator added after it
+   * started. Old peers ignore the last component, and send none.
    */
-  public record ClusterInfo(String clusterId, int shards, String coordinatorId) {}
+  public record ClusterInfo(
+      String clusterId, int shards, String coordinatorId, List<String> coordinators) {
+    /** Copies the list. */
+    public ClusterInfo {
+      coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
+    }
+  }
 
   /** The outcome of a session call on one shard. */
   public record ShardOutcome(

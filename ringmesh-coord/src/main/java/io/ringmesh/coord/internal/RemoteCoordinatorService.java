@@ -77,9 +77,20 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
 
   private final RpcClient rpc;
   private final boolean ownsClient;
-  private final List<Endpoint> endpoints;
-  private final List<CoordinatorService> calls;
-  private final List<CoordinatorService> openWaits;
+  private final CallOptions options;
+  private final CallOptions waits;
+
+  /**
+   * The coordinators called, with a proxy of each for short calls and one for open waits, index for
+   * index. Grows (copy on write, under {@code this}) when a coordinator names one this client did
+   * not know, after {@code coord add}; never shrinks, so that indices stay valid.
+   */
+  private record Targets(
+      List<Endpoint> endpoints, List<CoordinatorService> calls, List<CoordinatorService> waits) {}
+
+  private volatile Targets targets;
+  private final java.util.concurrent.atomic.AtomicBoolean refreshing =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Map<String, Integer> endpointOfCoordinator = new ConcurrentHashMap<>();
   private final AtomicReference<@Nullable Placement> placement = new AtomicReference<>();
 
@@ -99,17 +110,71 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
     }
     this.rpc = rpc;
     this.ownsClient = ownsClient;
-    this.endpoints = List.copyOf(endpoints);
-    CallOptions options = CallOptions.DEFAULT.withTimeout(callTimeout);
-    CallOptions waits = CallOptions.DEFAULT.withTimeout(OPEN_WAIT_LIMIT);
+    this.options = CallOptions.DEFAULT.withTimeout(callTimeout);
+    this.waits = CallOptions.DEFAULT.withTimeout(OPEN_WAIT_LIMIT);
     List<CoordinatorService> c = new ArrayList<>();
     List<CoordinatorService> w = new ArrayList<>();
-    for (Endpoint e : this.endpoints) {
+    for (Endpoint e : endpoints) {
       c.add(rpc.proxy(CoordinatorService.class, e, options));
       w.add(rpc.proxy(CoordinatorService.class, e, waits));
     }
-    this.calls = List.copyOf(c);
-    this.openWaits = List.copyOf(w);
+    this.targets = new Targets(List.copyOf(endpoints), List.copyOf(c), List.copyOf(w));
+  }
+
+  /**
+   * Adds the coordinators {@code info} lists that this client does not call yet, and maps their
+   * ids; returns whether any was new.
+   */
+  private synchronized boolean learn(ClusterInfo info) {
+    boolean added = false;
+    for (String entry : info.coordinators()) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        continue;
+      }
+      String id = entry.substring(0, eq);
+      Endpoint e;
+      try {
+        e = Endpoint.parse(entry.substring(eq + 1));
+      } catch (IllegalArgumentException malformed) {
+        continue;
+      }
+      Targets t = targets;
+      int known = t.endpoints().indexOf(e);
+      if (known >= 0) {
+        endpointOfCoordinator.putIfAbsent(id, known);
+        continue;
+      }
+      List<Endpoint> es = new ArrayList<>(t.endpoints());
+      List<CoordinatorService> cs = new ArrayList<>(t.calls());
+      List<CoordinatorService> ws = new ArrayList<>(t.waits());
+      es.add(e);
+      cs.add(rpc.proxy(CoordinatorService.class, e, options));
+      ws.add(rpc.proxy(CoordinatorService.class, e, waits));
+      targets = new Targets(List.copyOf(es), List.copyOf(cs), List.copyOf(ws));
+      endpointOfCoordinator.put(id, es.size() - 1);
+      added = true;
+    }
+    return added;
+  }
+
+  /**
+   * Asks the coordinators again, off the caller's thread and once at a time, after a leader hint
+   * named a coordinator this client cannot reach yet (one added since it started).
+   */
+  private void refreshSoon() {
+    if (refreshing.compareAndSet(false, true)) {
+      Thread.startVirtualThread(
+          () -> {
+            try {
+              clusterInfo();
+            } catch (LockException | RpcException unreachable) {
+              // the next hint tries again
+            } finally {
+              refreshing.set(false);
+            }
+          });
+    }
   }
 
   /**
@@ -137,7 +202,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
 
   /** The coordinators this service calls. */
   public List<Endpoint> endpoints() {
-    return endpoints;
+    return targets.endpoints();
   }
 
   /**
@@ -151,16 +216,18 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   public ClusterInfo clusterInfo() {
     StringBuilder why = new StringBuilder();
     ClusterInfo first = null;
-    for (int k = 0; k < endpoints.size(); k++) {
+    for (int k = 0; k < targets.endpoints().size(); k++) {
+      Targets t = targets; // may grow while this loop runs: learned coordinators are asked too
       try {
-        ClusterInfo info = calls.get(k).clusterInfo();
+        ClusterInfo info = t.calls().get(k).clusterInfo();
         endpointOfCoordinator.put(info.coordinatorId(), k);
+        learn(info);
         if (first == null) {
           first = info;
         }
       } catch (RpcException e) {
         why.append(why.isEmpty() ? "" : "; ")
-            .append(endpoints.get(k))
+            .append(t.endpoints().get(k))
             .append(": ")
             .append(e.getMessage());
       }
@@ -285,7 +352,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   @Override
   public CompletableFuture<GroupsReply> groups() {
     List<CompletableFuture<@Nullable GroupsReply>> answers = new ArrayList<>();
-    for (CoordinatorService c : calls) {
+    for (CoordinatorService c : targets.calls()) {
       CompletableFuture<@Nullable GroupsReply> a;
       try {
         a = c.groups().exceptionally(e -> null);
@@ -312,7 +379,9 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
               }
               return merged.isEmpty()
                   ? new GroupsReply(
-                      Status.UNAVAILABLE, "no coordinator answered " + endpoints, List.of())
+                      Status.UNAVAILABLE,
+                      "no coordinator answered " + targets.endpoints(),
+                      List.of())
                   : new GroupsReply(Status.OK, "ok", List.copyOf(merged.values()));
             });
   }
@@ -331,6 +400,9 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   private @Nullable Integer redirect(Status status, Optional<String> hint) {
     if (status != Status.NOT_LEADER) {
       return null;
+    }
+    if (hint.isPresent() && !endpointOfCoordinator.containsKey(hint.get())) {
+      refreshSoon(); // a coordinator added after this client started; try another meanwhile
     }
     return hint.map(id -> endpointOfCoordinator.getOrDefault(id, -1)).orElse(-1);
   }
@@ -365,7 +437,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   private void moveGuess(int shard, int from, int to) {
     AtomicIntegerArray l = leaderOf;
     if (shard >= 0 && shard < l.length()) {
-      int target = to >= 0 ? to : (from + 1) % endpoints.size();
+      int target = to >= 0 ? to : (from + 1) % targets.endpoints().size();
       l.compareAndSet(shard, from, target);
     }
   }
@@ -403,9 +475,10 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
       AtomicReference<@Nullable CompletableFuture<R>> inFlight,
       int redirectsLeft) {
     int k = leaderGuess(shard);
+    Targets t = targets;
     CompletableFuture<R> call;
     try {
-      call = send.apply(openWait ? openWaits.get(k) : calls.get(k));
+      call = send.apply(openWait ? t.waits().get(k) : t.calls().get(k));
     } catch (RpcException e) {
       moveGuess(shard, k, -1);
       out.complete(failure.apply(describe(k, e)));
@@ -424,7 +497,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
             return;
           }
           Integer target = notLeader.apply(reply);
-          if (target == null || redirectsLeft == 0 || endpoints.size() == 1) {
+          if (target == null || redirectsLeft == 0 || targets.endpoints().size() == 1) {
             out.complete(reply);
             return;
           }
@@ -476,7 +549,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
       List<Integer> group = e.getValue();
       CompletableFuture<SessionReply> call;
       try {
-        call = send.apply(calls.get(k), group);
+        call = send.apply(targets.calls().get(k), group);
       } catch (RpcException failed) {
         call = CompletableFuture.failedFuture(failed);
       }
@@ -496,7 +569,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
                     }
                     for (ShardOutcome o : reply.shards()) {
                       Integer target = redirect(o.status(), o.leaderHint());
-                      if (target != null && redirectsLeft > 0 && endpoints.size() > 1) {
+                      if (target != null && redirectsLeft > 0 && targets.endpoints().size() > 1) {
                         moveGuess(o.shard(), k, target);
                         again.add(o.shard());
                       } else {
@@ -517,7 +590,11 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   private String describe(int index, Throwable error) {
     String what =
         error instanceof RpcException e ? e.status() + " " + e.getMessage() : String.valueOf(error);
-    return "coordinator " + endpoints.get(index) + " did not answer (" + what + "); retrying";
+    return "coordinator "
+        + targets.endpoints().get(index)
+        + " did not answer ("
+        + what
+        + "); retrying";
   }
 
   private static Throwable unwrap(Throwable t) {

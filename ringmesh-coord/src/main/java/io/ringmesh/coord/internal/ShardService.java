@@ -439,6 +439,27 @@ public final class ShardService implements LockStateMachine.Listener {
     }
   }
 
+  /**
+   * The ids of the group's members in its current Raft configuration, if this coordinator hosts the
+   * group; a membership change moves them.
+   */
+  public Optional<List<String>> replicaIds() {
+    RaftServer s = server;
+    if (s == null || closed) {
+      return Optional.empty();
+    }
+    try {
+      List<String> ids = new java.util.ArrayList<>();
+      for (org.apache.ratis.protocol.RaftPeer p :
+          s.getDivision(groupId).getRaftConf().getCurrentPeers()) {
+        ids.add(p.getId().toString());
+      }
+      return Optional.of(List.copyOf(ids));
+    } catch (java.io.IOException | RuntimeException notHosted) {
+      return Optional.empty();
+    }
+  }
+
   // ---- leader duties ----
 
   /**
@@ -583,11 +604,14 @@ public final class ShardService implements LockStateMachine.Listener {
               "shard " + shard + " has no ready leader yet (election in progress); retry",
               Optional.empty()));
     } catch (java.io.IOException e) {
+      // Not a replica (never was, moved away by coord add|remove, or not added yet): NOT_LEADER
+      // without a hint sends the client on to another coordinator, where UNAVAILABLE would make
+      // it retry here.
       return Optional.of(
           new ShardOutcome(
               shard,
-              Status.UNAVAILABLE,
-              "shard " + shard + " is not hosted here: " + e.getMessage(),
+              Status.NOT_LEADER,
+              "shard " + shard + " is not hosted on this coordinator: " + e.getMessage(),
               Optional.empty()));
     }
   }
@@ -650,7 +674,13 @@ public final class ShardService implements LockStateMachine.Listener {
           s.getDivision(groupId) instanceof RaftClientAsynchronousProtocol division
               ? division.submitClientRequestAsync(request)
               : s.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (java.io.IOException e) {
+      return CompletableFuture.completedFuture(
+          new Reply(
+              Status.NOT_LEADER,
+              "shard " + shard + " is not hosted on this coordinator: " + e.getMessage(),
+              null));
+    } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(
           new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + e.getMessage(), null));
     }

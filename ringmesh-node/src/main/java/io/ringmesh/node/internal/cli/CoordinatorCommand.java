@@ -47,6 +47,13 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Nullable String self;
 
   @Option(
+      names = "--join",
+      description =
+          "Join a running ensemble: create no groups, and wait for 'bin/ringmesh coord add' to"
+              + " place shards here. Give --peers with this coordinator added.")
+  boolean join;
+
+  @Option(
       names = "--shards",
       description = "Shard count of a new cluster (default 16; an existing one keeps its own).")
   @Nullable Integer shards;
@@ -67,6 +74,13 @@ final class CoordinatorCommand implements Callable<Integer> {
       if (shards != null) {
         b.shards(shards);
       }
+      if (join && peers == null) {
+        throw new CommandFailedException(
+            "--join needs --peers and --self: the ensemble's peer list with this coordinator"
+                + " added, and its id",
+            2);
+      }
+      b.join(join);
     } catch (IllegalArgumentException e) {
       throw new CommandFailedException(e.getMessage(), 2);
     }

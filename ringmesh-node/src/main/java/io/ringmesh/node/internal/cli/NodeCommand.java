@@ -98,6 +98,12 @@ final class NodeCommand implements Callable<Integer> {
   @Nullable String electionTimeout;
 
   @Option(
+      names = "--join",
+      description =
+          "Start the coordinator to join a running ensemble (then 'bin/ringmesh coord add ID').")
+  boolean join;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (the demo's children use it).")
@@ -164,6 +170,7 @@ final class NodeCommand implements Callable<Integer> {
     if (drainDelay != null) c.drainDelay = drainDelay;
     if (logLevel != null) c.logLevel = logLevel;
     if (electionTimeout != null) c.coordinator.electionTimeout = electionTimeout;
+    if (join) c.coordinator.join = true;
     for (String s : services) {
       NodeConfig.ServiceSettings ss = new NodeConfig.ServiceSettings();
       ss.className = s;

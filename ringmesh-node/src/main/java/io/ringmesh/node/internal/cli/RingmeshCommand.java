@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       CallCommand.class,
       CoordinatorCommand.class,
+      CoordCommand.class,
       LockCommand.class,
       TestCommand.class,
       FmtCommand.class,

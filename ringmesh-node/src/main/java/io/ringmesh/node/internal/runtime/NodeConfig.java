@@ -110,6 +110,13 @@ public final class NodeConfig {
      */
     @JsonProperty("election-timeout")
     public @Nullable String electionTimeout;
+
+    /**
+     * Join a running ensemble: create no groups and wait for {@code bin/ringmesh coord add} to
+     * place shards here ({@code peers} then lists the ensemble with this coordinator added).
+     */
+    @JsonProperty("join")
+    public boolean join;
   }
 
   /** One service this node hosts. */
@@ -211,6 +218,11 @@ public final class NodeConfig {
       throw new ConfigException(
           "coordinator.peers and coordinator.self go together: both for an ensemble member,"
               + " neither for a coordinator alone");
+    }
+    if (coordinator.join && coordinator.peers == null) {
+      throw new ConfigException(
+          "coordinator.join needs coordinator.peers and coordinator.self: the ensemble's peer"
+              + " list with this coordinator added, and its id");
     }
     if (coordinator.electionTimeout != null) {
       electionTimeout();

@@ -331,6 +331,7 @@ public final class NodeRuntime implements AutoCloseable {
     if (c.shards != null) {
       b.shards(c.shards);
     }
+    b.join(c.join);
     Duration[] election = config.electionTimeout();
     if (election != null) {
       b.electionTimeout(election[0], election[1]);
