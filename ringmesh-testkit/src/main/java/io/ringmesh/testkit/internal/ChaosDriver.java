@@ -556,8 +556,8 @@ public final class ChaosDriver implements AutoCloseable {
     return new ChaosReport(
         options.seed(),
         endMs - startMs,
-        Map.copyOf(faults),
-        Map.copyOf(skipped),
+        java.util.Collections.unmodifiableMap(new TreeMap<>(faults)),
+        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(skipped)),
         r.operations(),
         r.grants(),
         accepted,
