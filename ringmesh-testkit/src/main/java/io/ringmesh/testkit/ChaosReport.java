@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param grants locks granted
  * @param writesAccepted fenced writes the resource accepted
  * @param writesRejected fenced writes the resource refused as stale
+ * @param leasesLost leases whose {@code onLost} listener ran (session expired under a fault)
  * @param violations the checker's findings; a passing run has none
  * @param unavailableMsByLock per lock name, the longest time a requester waited while nobody was
  *     granted that lock
@@ -34,6 +35,7 @@ public record ChaosReport(
     long grants,
     long writesAccepted,
     long writesRejected,
+    long leasesLost,
     List<String> violations,
     Map<String, Long> unavailableMsByLock,
     long grantsAfterLastHeal,
@@ -65,6 +67,7 @@ public record ChaosReport(
     m.put("grants", grants);
     m.put("writes_accepted", writesAccepted);
     m.put("writes_rejected", writesRejected);
+    m.put("leases_lost", leasesLost);
     m.put("violations", violations.size());
     m.put("violation_details", violations);
     m.put("longest_unavailable_ms", longestUnavailableMs());

@@ -6,11 +6,11 @@ import io.ringmesh.testkit.ChaosOptions;
 import io.ringmesh.testkit.ChaosReport;
 import io.ringmesh.testkit.ChildProcess;
 import io.ringmesh.testkit.FaultKind;
+import io.ringmesh.testkit.RunDirectory;
 import io.ringmesh.testkit.internal.Event.Type;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,7 +87,7 @@ public final class ChaosDriver implements AutoCloseable {
         ProcessHandle.current().pid()
             + "x"
             + Integer.toHexString(ThreadLocalRandom.current().nextInt(16));
-    this.dir = Files.createTempDirectory("ringmesh-chaos-" + runId + "-");
+    this.dir = RunDirectory.create("ringmesh-chaos-");
     this.hook = new Thread(this::close, "chaos-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -512,8 +510,16 @@ public final class ChaosDriver implements AutoCloseable {
     return String.format("%5.1f s", (System.currentTimeMillis() - startMs) / 1000.0);
   }
 
+  /** Stops the clients (resumed first if paused), then the coordinators and the store. */
   private void stopProcesses() {
     for (ChildProcess c : clients) {
+      try {
+        c.resume();
+      } catch (IOException e) {
+        // it exited meanwhile
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       c.terminate();
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -539,6 +545,7 @@ public final class ChaosDriver implements AutoCloseable {
     HistoryChecker.Result r = new HistoryChecker(livenessBound()).check(events, endMs);
     long accepted = events.stream().filter(e -> e.type() == Type.WRITE_ACCEPTED).count();
     long rejected = events.stream().filter(e -> e.type() == Type.WRITE_REJECTED).count();
+    long lost = events.stream().filter(e -> e.type() == Type.LOST).count();
     Path file = null;
     if (!r.violations().isEmpty()) {
       file =
@@ -562,6 +569,7 @@ public final class ChaosDriver implements AutoCloseable {
         r.grants(),
         accepted,
         rejected,
+        lost,
         r.violations(),
         r.unavailableMsByLock(),
         grantsAfter(lastHeal()),
@@ -586,40 +594,13 @@ public final class ChaosDriver implements AutoCloseable {
     } catch (IllegalStateException e) {
       // already shutting down: this is the hook
     }
-    for (ChildProcess c : clients) {
-      c.close();
-    }
-    for (ChildProcess c : coordinators) {
-      if (c != null) {
-        c.close();
-      }
-    }
-    RpcServer s = store;
-    if (s != null) {
-      s.close();
-    }
+    stopProcesses();
     NetworkNamespaces n = network;
     if (n != null) {
       n.close();
     }
     if (!keepDirectory) {
-      deleteTree(dir);
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException | UncheckedIOException e) {
-      System.err.println("chaos: could not delete " + root + ": " + e.getMessage());
+      RunDirectory.delete(dir);
     }
   }
 }

@@ -154,6 +154,7 @@ final class ChaosCommand implements Callable<Integer> {
     row(
         "fenced writes",
         r.writesAccepted() + " accepted, " + r.writesRejected() + " refused as stale");
+    row("leases lost", r.leasesLost() + " (sessions expired under a fault; onLost ran)");
     row(
         "longest unavailability",
         r.longestUnavailableMs()
