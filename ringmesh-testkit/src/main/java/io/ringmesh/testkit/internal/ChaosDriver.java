@@ -551,12 +551,7 @@ public final class ChaosDriver implements AutoCloseable {
       file =
           Path.of(
               System.getProperty("java.io.tmpdir"), "ringmesh-chaos-" + runId + "-history.jsonl");
-      try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-        for (Event e : events) {
-          w.write(json.writeValueAsString(e));
-          w.newLine();
-        }
-      }
+      writeHistory(events, file);
       keepDirectory = true;
       out.println("chaos: process logs kept in " + dir);
     }
@@ -574,6 +569,17 @@ public final class ChaosDriver implements AutoCloseable {
         r.unavailableMsByLock(),
         grantsAfter(lastHeal()),
         file);
+  }
+
+  /** Writes {@code events} to {@code file} as JSON lines, one event per line, in order. */
+  static void writeHistory(List<Event> events, Path file) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (Event e : events) {
+        w.write(mapper.writeValueAsString(e));
+        w.newLine();
+      }
+    }
   }
 
   private static int freePort() throws IOException {
