@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
     commandListHeading = "%nCommands:%n",
     subcommands = {
       DemoCommand.class,
+      ChaosCommand.class,
       RingCommand.class,
       BenchCommand.class,
       NodeCommand.class,

@@ -1,21 +1,19 @@
 package io.ringmesh.node.internal.demo;
 
+import io.ringmesh.testkit.RunDirectory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -78,9 +76,7 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   DemoCluster() throws IOException {
-    removeOrphans();
-    dir = Files.createTempDirectory("ringmesh-demo-");
-    Files.writeString(dir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
+    dir = RunDirectory.create("ringmesh-demo-");
     hook = new Thread(this::close, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -250,7 +246,7 @@ public final class DemoCluster implements AutoCloseable {
     for (NodeProcess p : running) {
       p.awaitExit(deadline);
     }
-    deleteTree(dir);
+    RunDirectory.delete(dir);
   }
 
   private static int[] freePorts(int n) throws IOException {
@@ -267,52 +263,6 @@ public final class DemoCluster implements AutoCloseable {
       for (ServerSocket s : held) {
         s.close();
       }
-    }
-  }
-
-  private static final String PID_FILE = "demo.pid";
-
-  /**
-   * Deletes the directories of earlier demos that were killed with SIGKILL (their children exit on
-   * their own, but nobody is left to delete the directory): those whose demo process is gone.
-   */
-  private static void removeOrphans() {
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-    try (Stream<Path> dirs = Files.list(tmp)) {
-      for (Path d :
-          dirs.filter(p -> p.getFileName().toString().startsWith("ringmesh-demo-")).toList()) {
-        Path pid = d.resolve(PID_FILE);
-        try {
-          long owner = Long.parseLong(Files.readString(pid).trim());
-          if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
-            continue;
-          }
-        } catch (IOException | NumberFormatException e) {
-          continue; // not ours, or still being created: leave it
-        }
-        deleteTree(d);
-      }
-    } catch (IOException e) {
-      // a temp directory we cannot list has no orphans of ours to clean
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException | UncheckedIOException e) {
-      System.err.println("ringmesh demo: could not delete " + root + ": " + e.getMessage());
     }
   }
 }

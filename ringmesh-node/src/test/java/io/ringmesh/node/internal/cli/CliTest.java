@@ -43,7 +43,7 @@ class CliTest {
   void helpListsEveryCommandWithADescription() {
     Run r = run("--help");
     assertThat(r.exitCode()).isZero();
-    for (String command : new String[] {"demo", "ring", "bench", "test", "fmt"}) {
+    for (String command : new String[] {"demo", "chaos", "ring", "bench", "test", "fmt"}) {
       assertThat(r.out()).containsPattern("(?m)^  " + command + " +\\S+");
     }
   }
@@ -53,6 +53,19 @@ class CliTest {
     Run r = run("tset");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("unknown command 'tset'").contains("Did you mean 'test'?");
+  }
+
+  @Test
+  void chaosUsageErrorsNameTheFlagAndExitTwo() {
+    Run faults = run("chaos", "--faults", "kill,crash");
+    assertThat(faults.exitCode()).isEqualTo(2);
+    assertThat(faults.err()).contains("--faults", "'crash'", "kill, pause, partition");
+    Run coordinators = run("chaos", "--coordinators", "4");
+    assertThat(coordinators.exitCode()).isEqualTo(2);
+    assertThat(coordinators.err()).contains("--coordinators 4", "give 3 or 5");
+    Run duration = run("chaos", "--duration", "1s");
+    assertThat(duration.exitCode()).isEqualTo(2);
+    assertThat(duration.err()).contains("--duration", "at least 5s");
   }
 
   @Test

@@ -16,16 +16,16 @@ class DemoClusterTest {
     gone.waitFor();
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Path orphan = Files.createTempDirectory(tmp, "ringmesh-demo-");
-    Files.writeString(orphan.resolve("demo.pid"), Long.toString(gone.pid()));
+    Files.writeString(orphan.resolve("owner.pid"), Long.toString(gone.pid()));
     Files.writeString(orphan.resolve("c1.log"), "left behind");
     Path live = Files.createTempDirectory(tmp, "ringmesh-demo-");
-    Files.writeString(live.resolve("demo.pid"), Long.toString(ProcessHandle.current().pid()));
+    Files.writeString(live.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
     try (DemoCluster cluster = new DemoCluster()) {
       assertThat(orphan).doesNotExist();
       assertThat(live).isDirectory();
-      assertThat(cluster.directory().resolve("demo.pid")).exists();
+      assertThat(cluster.directory().resolve("owner.pid")).exists();
     } finally {
-      Files.deleteIfExists(live.resolve("demo.pid"));
+      Files.deleteIfExists(live.resolve("owner.pid"));
       Files.deleteIfExists(live);
     }
   }
