@@ -463,7 +463,8 @@ public final class LockClient implements AutoCloseable {
           rpc = RpcClient.builder().defaultDeadline(requestTimeout).build();
         }
         RemoteCoordinatorService r =
-            new RemoteCoordinatorService(rpc, owned, remote, requestTimeout);
+            new RemoteCoordinatorService(
+                rpc, owned, remote, requestTimeout, sessionTtl.dividedBy(4));
         return open(new LockClient(this, () -> r, r));
       }
       Supplier<CoordinatorService> s = service;

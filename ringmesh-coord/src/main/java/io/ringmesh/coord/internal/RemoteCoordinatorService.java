@@ -25,6 +25,7 @@ import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.MethodInvoker;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import java.time.Duration;
@@ -72,6 +73,16 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   /** The RPC deadline of a wait with no timeout of its own: long enough to be "forever". */
   static final Duration OPEN_WAIT_LIMIT = Duration.ofDays(30);
 
+  private static final java.lang.reflect.Method HEARTBEAT;
+
+  static {
+    try {
+      HEARTBEAT = CoordinatorService.class.getMethod("heartbeat", HeartbeatRequest.class);
+    } catch (NoSuchMethodException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** Immediate re-sends after NOT_LEADER before the answer goes back to the session. */
   static final int MAX_REDIRECTS = 2;
 
@@ -79,6 +90,19 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   private final boolean ownsClient;
   private final CallOptions options;
   private final CallOptions waits;
+
+  /**
+   * The RPC deadline of one heartbeat: less than its interval (LockClient gives a quarter of the
+   * TTL, the interval being a third), so that a failed part has moved its shards' leader guess
+   * before the next heartbeat is sent. A heartbeat part sent to a coordinator that hangs (SIGSTOP,
+   * a cut link: no reset, no reply) must fail before the next heartbeat is due, so that the part's
+   * shards move to another coordinator while the session still has time; at the call deadline of
+   * other requests it would hang past the session's TTL, and every lease of the session would lapse
+   * over one faulty coordinator (seen by the chaos suite, docs/reliability.md).
+   */
+  private final CallOptions beats;
+
+  private final MethodInvoker invoker;
 
   /**
    * The coordinators called, with a proxy of each for short calls and one for open waits, index for
@@ -105,6 +129,19 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
    */
   public RemoteCoordinatorService(
       RpcClient rpc, boolean ownsClient, List<Endpoint> endpoints, Duration callTimeout) {
+    this(rpc, ownsClient, endpoints, callTimeout, callTimeout);
+  }
+
+  /**
+   * As above, with {@code heartbeatTimeout} the RPC deadline of each heartbeat (at most the
+   * heartbeat interval of the sessions it carries).
+   */
+  public RemoteCoordinatorService(
+      RpcClient rpc,
+      boolean ownsClient,
+      List<Endpoint> endpoints,
+      Duration callTimeout,
+      Duration heartbeatTimeout) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("at least one coordinator endpoint is required");
     }
@@ -112,6 +149,10 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
     this.ownsClient = ownsClient;
     this.options = CallOptions.DEFAULT.withTimeout(callTimeout);
     this.waits = CallOptions.DEFAULT.withTimeout(OPEN_WAIT_LIMIT);
+    this.beats =
+        CallOptions.DEFAULT.withTimeout(
+            heartbeatTimeout.compareTo(callTimeout) < 0 ? heartbeatTimeout : callTimeout);
+    this.invoker = rpc.invoker(CoordinatorService.class);
     List<CoordinatorService> c = new ArrayList<>();
     List<CoordinatorService> w = new ArrayList<>();
     for (Endpoint e : endpoints) {
@@ -257,19 +298,28 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   public CompletableFuture<SessionReply> openSession(OpenSessionRequest r) {
     return sessionCall(
         r.shards(),
-        (s, shards) -> s.openSession(new OpenSessionRequest(r.session(), r.ttlMillis(), shards)));
+        (k, shards) ->
+            call(k).openSession(new OpenSessionRequest(r.session(), r.ttlMillis(), shards)));
   }
 
   @Override
   public CompletableFuture<SessionReply> heartbeat(HeartbeatRequest r) {
     return sessionCall(
-        r.shards(), (s, shards) -> s.heartbeat(new HeartbeatRequest(r.session(), shards)));
+        r.shards(), (k, shards) -> beat(k, new HeartbeatRequest(r.session(), shards)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private CompletableFuture<SessionReply> beat(int endpoint, HeartbeatRequest r) {
+    return (CompletableFuture<SessionReply>)
+        java.util.Objects.requireNonNull(
+            invoker.invoke(targets.endpoints().get(endpoint), beats, HEARTBEAT, new Object[] {r}));
   }
 
   @Override
   public CompletableFuture<SessionReply> closeSession(CloseSessionRequest r) {
     return sessionCall(
-        r.shards(), (s, shards) -> s.closeSession(new CloseSessionRequest(r.session(), shards)));
+        r.shards(),
+        (k, shards) -> call(k).closeSession(new CloseSessionRequest(r.session(), shards)));
   }
 
   @Override
@@ -513,7 +563,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
    */
   private CompletableFuture<SessionReply> sessionCall(
       List<Integer> shards,
-      BiFunction<CoordinatorService, List<Integer>, CompletableFuture<SessionReply>> send) {
+      BiFunction<Integer, List<Integer>, CompletableFuture<SessionReply>> send) {
     Map<Integer, ShardOutcome> results = new ConcurrentHashMap<>();
     return sendGroups(shards, send, results, MAX_REDIRECTS)
         .thenApply(
@@ -536,7 +586,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
 
   private CompletableFuture<Void> sendGroups(
       List<Integer> shards,
-      BiFunction<CoordinatorService, List<Integer>, CompletableFuture<SessionReply>> send,
+      BiFunction<Integer, List<Integer>, CompletableFuture<SessionReply>> send,
       Map<Integer, ShardOutcome> results,
       int redirectsLeft) {
     Map<Integer, List<Integer>> byEndpoint = new LinkedHashMap<>();
@@ -549,7 +599,7 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
       List<Integer> group = e.getValue();
       CompletableFuture<SessionReply> call;
       try {
-        call = send.apply(targets.calls().get(k), group);
+        call = send.apply(k, group);
       } catch (RpcException failed) {
         call = CompletableFuture.failedFuture(failed);
       }
@@ -585,6 +635,11 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
                           : sendGroups(again, send, results, redirectsLeft - 1)));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture<?>[]::new));
+  }
+
+  /** The proxy for short calls to endpoint {@code k}. */
+  private CoordinatorService call(int k) {
+    return targets.calls().get(k);
   }
 
   private String describe(int index, Throwable error) {
