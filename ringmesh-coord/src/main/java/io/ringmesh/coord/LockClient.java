@@ -462,9 +462,10 @@ public final class LockClient implements AutoCloseable {
         if (rpc == null) {
           rpc = RpcClient.builder().defaultDeadline(requestTimeout).build();
         }
+        // A heartbeat answered after the TTL extends nothing, so its deadline is at most the TTL
+        // (RemoteCoordinatorService#beats explains why it must not be the request timeout).
         RemoteCoordinatorService r =
-            new RemoteCoordinatorService(
-                rpc, owned, remote, requestTimeout, sessionTtl.dividedBy(4));
+            new RemoteCoordinatorService(rpc, owned, remote, requestTimeout, sessionTtl);
         return open(new LockClient(this, () -> r, r));
       }
       Supplier<CoordinatorService> s = service;
