@@ -670,7 +670,6 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     private final @Nullable Object[] args;
     private final List<NodeState> nodes;
     private final long deadline;
-    private final AsyncCall result = this;
     private volatile @Nullable CompletableFuture<?> inFlight;
 
     AsyncCall(RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline) {
@@ -697,7 +696,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
 
     void attempt(int i, @Nullable RpcException last) {
-      if (result.isDone()) {
+      if (isDone()) {
         return;
       }
       NodeState node = nodes.get(i);
@@ -706,7 +705,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       try {
         attempt = attemptOptions(deadline, m, last, i);
       } catch (RpcException e) {
-        result.completeExceptionally(e);
+        completeExceptionally(e);
         return;
       }
       try {
@@ -717,7 +716,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         f = CompletableFuture.failedFuture(t);
       }
       if (f == null) {
-        result.completeExceptionally(
+        completeExceptionally(
             new RpcException(
                 Status.INTERNAL, RoutedMethod.describe(m.method()) + " returned null"));
         return;
@@ -728,7 +727,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       node.begin();
       long started = node.meters().enabled() ? ticker.nanos() : 0;
       inFlight = f;
-      if (result.isCancelled()) {
+      if (isCancelled()) {
         f.cancel(true);
       }
       f.whenComplete(
@@ -739,7 +738,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
             }
             if (t == null) {
               node.health().onSuccess();
-              result.complete(r);
+              complete(r);
               return;
             }
             Throwable cause =
@@ -751,7 +750,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
                 return;
               }
             }
-            result.completeExceptionally(cause);
+            completeExceptionally(cause);
           });
     }
   }
