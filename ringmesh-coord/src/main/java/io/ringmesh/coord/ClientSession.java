@@ -33,18 +33,42 @@ import org.slf4j.LoggerFactory;
 /**
  * One session of a {@link LockClient}: opens it on every shard, heartbeats it every TTL/3 in one
  * batched call, keeps the client's own view of its validity, and ends it (losing its leases) when
- * the coordinator reports it expired or no heartbeat was acknowledged within the TTL.
- *
- * <p>The client counts the TTL from the moment it sent the last acknowledged heartbeat, which is no
- * later than the moment the leader received it, so the client gives a lease up no later than the
- * leader may expire it (Chubby's local lease, without the grace period).
+ * the coordinator reports it expired or some group's heartbeats went unacknowledged for the TTL and
+ * a grace period of as long again.
  *
  * <p>Thread-safe.
  */
 final class ClientSession {
+  /*
+   * Validity, per group. Each group (a lock shard, or the registry) has its own Raft leader, and
+   * that leader alone may expire the session there, counting the TTL from the last heartbeat it
+   * heard (a new leader starts it afresh). So the client keeps one deadline per group: the send
+   * time of the last heartbeat that group acknowledged, plus the TTL. The send time is no later
+   * than the leader's receipt, so the client gives a group up no later than its leader may expire
+   * the session there (Chubby's local lease, without the grace period; Burrows, OSDI 2006, 2.8).
+   * The session is valid while every group's deadline is ahead.
+   *
+   * Jeopardy and grace (Chubby, 2.8). A group past its deadline does not end the session at once:
+   * the session is in jeopardy, every lease reports invalid (the caller must stop acting on it),
+   * and heartbeats go on. Only that group's leader can expire the session there, and a new leader
+   * counts the TTL afresh from its own start, so a group re-elected slowly (a loaded machine, a
+   * paused leader) still has the session; the first acknowledgement from every lapsed group
+   * proves it (an expired session is gone from the state machine and would be answered
+   * SESSION_EXPIRED), and the leases are valid again: the locks were never released. If a group
+   * stays silent for a grace period of one more TTL, or any group answers SESSION_EXPIRED, the
+   * session is lost: every lease's onLost runs and the client opens a new session.
+   *
+   * Earlier the whole session was renewed only by a heartbeat that every group acknowledged.
+   * While one coordinator was dead or paused, the groups it led answered nothing until re-elected
+   * and re-found, and a beat was only tried every TTL/3, so one faulty coordinator lapsed every
+   * client's session even though each group was back within the TTL (the chaos suite's pauses;
+   * docs/reliability.md). Now a group that fails to answer is re-sent its heartbeat alone, with a
+   * short back-off, until it answers, and each answer renews only its own group.
+   */
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
   private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long FIRST_BEAT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
   private final LockClient client;
   private final UUID id;
@@ -57,7 +81,25 @@ final class ClientSession {
   private volatile boolean inRegistry;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile @Nullable LockException endCause;
+
+  /** The earliest of the open groups' deadlines: the session's own validity. Written under this. */
   private volatile long validUntil;
+
+  /** Per group (shards, then the registry), guarded by this: send time of its last ack + TTL. */
+  private final long[] groupValidUntil;
+
+  /** Per group, guarded by this: why its last heartbeat failed, or null after a success. */
+  private final @Nullable String[] groupProblem;
+
+  /** Groups whose last heartbeat failed and is to be re-sent soon. Guarded by this. */
+  private final TreeSet<Integer> failing = new TreeSet<>();
+
+  /** Guarded by this: whether a re-send of the failing groups is scheduled. */
+  private boolean retryScheduled;
+
+  /** Guarded by this: past {@link #validUntil} and not yet lost (Chubby's jeopardy). */
+  private boolean inJeopardy;
+
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
@@ -82,6 +124,8 @@ final class ClientSession {
     this.ttlNanos = ttlNanos;
     this.shards = IntStream.range(0, shardCount).boxed().toList();
     this.registryGroup = shardCount;
+    this.groupValidUntil = new long[shardCount + 1];
+    this.groupProblem = new String[shardCount + 1];
   }
 
   /** Opens a new session on every shard, or throws why it could not. */
@@ -110,6 +154,7 @@ final class ClientSession {
           codeOf(worst), "could not open a session with TTL " + client.sessionTtl() + ": " + why);
     }
     synchronized (s) {
+      java.util.Arrays.fill(s.groupValidUntil, sent + s.ttlNanos);
       s.validUntil = sent + s.ttlNanos;
       s.armDeadline();
       s.heartbeatTimer = client.time().schedule(s.heartbeatInterval(), s::heartbeat);
@@ -146,34 +191,12 @@ final class ClientSession {
 
   // ---- heartbeats and loss ----
 
+  /** The periodic heartbeat: every open group, every TTL/3. */
   private void heartbeat() {
     if (ended.get()) {
       return;
     }
-    long sent = client.time().nanoTime();
-    heartbeatsInFlight.incrementAndGet();
-    client
-        .service()
-        .heartbeat(new HeartbeatRequest(id, shards))
-        .whenComplete(
-            (reply, error) -> {
-              heartbeatsInFlight.decrementAndGet();
-              if (error != null || ended.get()) {
-                return;
-              }
-              for (ShardOutcome o : reply.shards()) {
-                if (o.status() == Status.SESSION_EXPIRED) {
-                  lose(
-                      new LockException(
-                          LockException.Code.SESSION_EXPIRED,
-                          "the coordinator expired session " + id + ": " + o.message()));
-                  return;
-                }
-              }
-              if (worst(reply) == Status.OK) {
-                extend(sent);
-              }
-            });
+    beat(shards, 0);
     synchronized (this) {
       if (!ended.get()) {
         heartbeatTimer = client.time().schedule(heartbeatInterval(), this::heartbeat);
@@ -181,14 +204,146 @@ final class ClientSession {
     }
   }
 
-  private synchronized void extend(long sentNanos) {
-    if (sentNanos + ttlNanos - validUntil > 0) {
-      validUntil = sentNanos + ttlNanos;
-      armDeadline();
+  /**
+   * Sends one heartbeat for {@code groups}; each group that acknowledges it is renewed from the
+   * send time, and each that fails is re-sent alone after a back-off that grows with {@code
+   * attempt}.
+   */
+  private void beat(List<Integer> groups, int attempt) {
+    long sent = client.time().nanoTime();
+    heartbeatsInFlight.incrementAndGet();
+    CompletableFuture<SessionReply> call;
+    try {
+      call = client.service().heartbeat(new HeartbeatRequest(id, groups));
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    call.whenComplete(
+        (reply, error) -> {
+          heartbeatsInFlight.decrementAndGet();
+          if (LOG.isDebugEnabled()) {
+            LOG.debug(
+                "session {}: heartbeat of {} (re-send {}) answered after {} ms: {}",
+                id,
+                groups,
+                attempt,
+                TimeUnit.NANOSECONDS.toMillis(client.time().nanoTime() - sent),
+                error != null
+                    ? error
+                    : reply.shards().stream().map(o -> o.shard() + "=" + o.status()).toList());
+          }
+          if (ended.get()) {
+            return;
+          }
+          if (error != null) {
+            for (int g : groups) {
+              failed(g, sent, String.valueOf(error));
+            }
+          } else {
+            for (ShardOutcome o : reply.shards()) {
+              switch (o.status()) {
+                case OK -> extend(o.shard(), sent);
+                case SESSION_EXPIRED -> {
+                  lose(
+                      new LockException(
+                          LockException.Code.SESSION_EXPIRED,
+                          "the coordinator expired session "
+                              + id
+                              + " on "
+                              + groupName(o.shard())
+                              + ": "
+                              + o.message()));
+                  return;
+                }
+                default -> failed(o.shard(), sent, o.status() + ": " + o.message());
+              }
+            }
+          }
+          scheduleRetry(attempt);
+        });
+  }
+
+  /** Renews {@code group} from a heartbeat it acknowledged, sent at {@code sentNanos}. */
+  private synchronized void extend(int group, long sentNanos) {
+    if (sentNanos + ttlNanos - groupValidUntil[group] > 0) {
+      groupValidUntil[group] = sentNanos + ttlNanos;
+      groupProblem[group] = null;
+      failing.remove(group);
+      long earliest = earliestDeadline();
+      if (earliest != validUntil) {
+        validUntil = earliest;
+        armDeadline();
+        if (inJeopardy && client.time().nanoTime() - validUntil < 0) {
+          inJeopardy = false;
+          LOG.warn("session {} out of jeopardy: every group answered; its leases are valid", id);
+        }
+      }
     }
   }
 
-  /** Guarded by this: (re)schedules the local expiry at {@link #validUntil}. */
+  /**
+   * Records that a heartbeat sent at {@code sentNanos} failed on {@code group}, unless a later one
+   * was acknowledged meanwhile.
+   */
+  private synchronized void failed(int group, long sentNanos, String why) {
+    if (sentNanos + ttlNanos - groupValidUntil[group] > 0) {
+      groupProblem[group] = why;
+      failing.add(group);
+    }
+  }
+
+  /** Schedules a re-send of the failing groups, unless one is already scheduled. */
+  private synchronized void scheduleRetry(int attempt) {
+    if (failing.isEmpty() || retryScheduled || ended.get()) {
+      return;
+    }
+    retryScheduled = true;
+    long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BEAT_RETRY_NANOS << Math.min(attempt, 6));
+    client
+        .time()
+        .schedule(
+            Duration.ofNanos(backoff),
+            () -> {
+              List<Integer> again;
+              synchronized (this) {
+                retryScheduled = false;
+                again = List.copyOf(failing);
+              }
+              if (!again.isEmpty() && !ended.get()) {
+                beat(again, attempt + 1);
+              }
+            });
+  }
+
+  /** Guarded by this: the earliest deadline among the groups the session is open on. */
+  private long earliestDeadline() {
+    long earliest = groupValidUntil[shards.get(0)];
+    for (int g : shards) {
+      if (groupValidUntil[g] - earliest < 0) {
+        earliest = groupValidUntil[g];
+      }
+    }
+    return earliest;
+  }
+
+  /** Guarded by this: the open group whose deadline is {@link #validUntil}. */
+  private int lapsedGroup() {
+    for (int g : shards) {
+      if (groupValidUntil[g] == validUntil) {
+        return g;
+      }
+    }
+    return shards.get(0);
+  }
+
+  private String groupName(int group) {
+    return group == registryGroup ? "the registry" : "shard " + group;
+  }
+
+  /**
+   * Guarded by this: (re)schedules the next check of the session's validity: at {@link #validUntil}
+   * while valid, then at the end of the grace period after it.
+   */
   private void armDeadline() {
     if (deadlineTimer != null) {
       deadlineTimer.cancel();
@@ -196,29 +351,59 @@ final class ClientSession {
     if (ended.get()) {
       return;
     }
-    long delay = validUntil - client.time().nanoTime();
+    long now = client.time().nanoTime();
+    long due = now - validUntil < 0 ? validUntil : validUntil + ttlNanos;
     deadlineTimer =
-        client
-            .time()
-            .schedule(
-                Duration.ofNanos(Math.max(0, delay)),
-                () -> {
-                  if (!locallyValid()) {
-                    lose(
-                        new LockException(
-                            LockException.Code.SESSION_EXPIRED,
-                            "no heartbeat of session "
-                                + id
-                                + " was acknowledged within its TTL of "
-                                + Duration.ofNanos(ttlNanos)
-                                + "; the coordinator may already have granted its locks to"
-                                + " others"));
-                  } else {
-                    synchronized (this) {
-                      armDeadline();
-                    }
-                  }
-                });
+        client.time().schedule(Duration.ofNanos(Math.max(0, due - now)), this::checkValidity);
+  }
+
+  /**
+   * Runs at a deadline: a session past its validity enters jeopardy (its leases report invalid, and
+   * it keeps trying), and one still unacknowledged a grace period later is lost.
+   */
+  private void checkValidity() {
+    LockException lostBecause = null;
+    synchronized (this) {
+      if (ended.get()) {
+        return;
+      }
+      long now = client.time().nanoTime();
+      if (now - validUntil >= 0) {
+        int g = lapsedGroup();
+        String problem = groupProblem[g];
+        String lapsed =
+            groupName(g) + (problem == null ? "" : " (its last answer: " + problem + ")");
+        if (now - (validUntil + ttlNanos) >= 0) {
+          lostBecause =
+              new LockException(
+                  LockException.Code.SESSION_EXPIRED,
+                  "no heartbeat of session "
+                      + id
+                      + " was acknowledged by "
+                      + lapsed
+                      + " within its TTL of "
+                      + Duration.ofNanos(ttlNanos)
+                      + ", nor in the grace period of as long after it; the coordinator may"
+                      + " already have granted its locks to others");
+        } else if (!inJeopardy) {
+          inJeopardy = true;
+          LOG.warn(
+              "session {} in jeopardy: no heartbeat acknowledged by {} within its TTL of {};"
+                  + " its leases are not valid until it answers, and are lost if it does not"
+                  + " within {}",
+              id,
+              lapsed,
+              Duration.ofNanos(ttlNanos),
+              Duration.ofNanos(ttlNanos));
+        }
+      }
+      if (lostBecause == null) {
+        armDeadline();
+      }
+    }
+    if (lostBecause != null) {
+      lose(lostBecause);
+    }
   }
 
   /** Ends the session because it expired or was lost: every lease is lost, every wait fails. */
@@ -301,6 +486,7 @@ final class ClientSession {
         throw cause;
       }
       long ttlMillis = TimeUnit.NANOSECONDS.toMillis(ttlNanos);
+      long sent = client.time().nanoTime();
       SessionReply reply =
           await(
               retrying(
@@ -319,7 +505,15 @@ final class ClientSession {
       }
       List<Integer> groups = new java.util.ArrayList<>(shards);
       groups.add(registryGroup);
-      shards = List.copyOf(groups);
+      synchronized (this) {
+        groupValidUntil[registryGroup] = sent + ttlNanos;
+        shards = List.copyOf(groups);
+        long earliest = earliestDeadline();
+        if (earliest != validUntil) {
+          validUntil = earliest;
+          armDeadline();
+        }
+      }
       inRegistry = true;
     }
   }

@@ -10,8 +10,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * A held lock. Closing it releases the lock; the next waiter is granted in the same step.
  *
- * <p>A lease is valid until it is closed or lost. It is lost when its session expires (the client
- * could not renew it within its TTL, or the coordinator expired it), and then {@link #onLost}
+ * <p>A lease is valid until it is closed or lost, except while its session is in jeopardy: when
+ * some shard has not acknowledged a heartbeat within the TTL (its coordinator is down or being
+ * re-elected), {@link #isValid()} is false until that shard answers again, and the lease is valid
+ * again if the coordinator still has the session. It is lost when the coordinator expired the
+ * session, or when the jeopardy lasts a grace period of one more TTL; then {@link #onLost}
  * listeners run: losing a lease is never silent. Pass {@link #fencingToken()} to what the lock
  * protects (see {@link FencedResource}), since no lease can stop a paused holder from writing late.
  *
@@ -63,8 +66,9 @@ public final class Lease implements AutoCloseable {
   }
 
   /**
-   * Whether the lease is still held: not closed, not lost, and its session renewed within its TTL
-   * as measured by this client. A true answer is only as good as the next instant; fence writes.
+   * Whether the lease is still held: not closed, not lost, and every shard of its session renewed
+   * within its TTL as measured by this client (false in jeopardy, see above). A true answer is only
+   * as good as the next instant; fence writes.
    */
   public boolean isValid() {
     return state.get() == State.HELD && session.locallyValid();

@@ -460,12 +460,19 @@ public final class LockClient implements AutoCloseable {
         RpcClient rpc = rpcClient;
         boolean owned = rpc == null;
         if (rpc == null) {
-          rpc = RpcClient.builder().defaultDeadline(requestTimeout).build();
+          // A waiting acquire is an open call on its shard's leader. If that coordinator hangs
+          // (paused, or cut off without a reset), only a keepalive ends the call so the session
+          // can re-attach at the new leader; at the RPC defaults (30 s idle, 10 s to answer) the
+          // chaos suite's clients sat out 20-50 s per fault. Tied to the TTL, a hung leader's
+          // waits move within about one TTL, the time its sessions' renewals already allow.
+          Duration beat = sessionTtl.dividedBy(3);
+          rpc = RpcClient.builder().defaultDeadline(requestTimeout).keepAlive(beat, beat).build();
         }
-        // A heartbeat answered after the TTL extends nothing, so its deadline is at most the TTL
-        // (RemoteCoordinatorService#beats explains why it must not be the request timeout).
+        // A heartbeat's deadline is its interval, TTL/3: a group that has not answered by the
+        // next beat is re-sent elsewhere (RemoteCoordinatorService#beats, ClientSession).
         RemoteCoordinatorService r =
-            new RemoteCoordinatorService(rpc, owned, remote, requestTimeout, sessionTtl);
+            new RemoteCoordinatorService(
+                rpc, owned, remote, requestTimeout, sessionTtl.dividedBy(3));
         return open(new LockClient(this, () -> r, r));
       }
       Supplier<CoordinatorService> s = service;

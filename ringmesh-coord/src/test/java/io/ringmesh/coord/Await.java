@@ -12,10 +12,14 @@ final class Await {
   private Await() {}
 
   static void until(BooleanSupplier condition, Supplier<String> what) {
-    long deadline = System.nanoTime() + DEFAULT.toNanos();
+    until(condition, what, DEFAULT);
+  }
+
+  static void until(BooleanSupplier condition, Supplier<String> what, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + DEFAULT + " waiting for " + what.get());
+        throw new AssertionError("timed out after " + limit + " waiting for " + what.get());
       }
       LockSupport.parkNanos(2_000_000);
     }

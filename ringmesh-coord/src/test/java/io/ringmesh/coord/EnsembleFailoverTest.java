@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue #6's failover targets, with three coordinators in processes of their own on loopback and
  * the default Ratis election timeouts: SIGKILL the leader of a shard, measure the time from the
  * kill to the first successful acquire on that shard, and check that no held lock was lost and no
- * acknowledged release undone.
+ * acknowledged release undone; and the same for a leader paused (SIGSTOP) past the session TTL.
+ * Held leases are watched for two TTLs after the fault, so a session that lapsed on any shard fails
+ * the test, not only a lock the coordinators gave away.
  */
 class EnsembleFailoverTest {
   @TempDir Path dir;
@@ -83,54 +87,102 @@ class EnsembleFailoverTest {
     }
   }
 
+  /** The holders' session TTL: the chaos suite's, shorter than the 10 s default. */
+  private static final Duration TTL = Duration.ofSeconds(4);
+
+  private static LockClient client(String connect, Duration requestTimeout) {
+    // The first sessions wait for every shard's first election (generous: two shared cores).
+    return LockClient.builder()
+        .connect(connect)
+        .sessionTtl(TTL)
+        .requestTimeout(requestTimeout)
+        .build();
+  }
+
+  /** A lease on every shard held by one client, and a release acknowledged on every shard. */
+  private static final class Holdings {
+    final Map<String, Lease> held = new HashMap<>();
+    final List<String> freed = new ArrayList<>();
+    final AtomicReference<@Nullable LockException> lost = new AtomicReference<>();
+
+    Holdings(LockClient holder, LockClient releaser, Map<Integer, String> names) {
+      for (String name : names.values()) {
+        Lease lease = holder.acquire(name, Duration.ofSeconds(20));
+        lease.onLost(e -> lost.compareAndSet(null, e));
+        held.put(name, lease);
+        String other = name + "-released";
+        releaser.acquire(other, Duration.ofSeconds(20)).close();
+        freed.add(other);
+      }
+    }
+
+    /**
+     * Watches every lease until {@code untilNanos} (System.nanoTime): none may be lost, and each
+     * must be valid again at the end. A lease may be invalid for a while (its session in jeopardy
+     * while a group is re-elected); how long is printed, as a figure, not asserted.
+     */
+    void keptUntil(long untilNanos, String fault) {
+      long invalidNanos = 0;
+      long last = System.nanoTime();
+      while (last - untilNanos < 0) {
+        assertThat(lost.get()).as("why a held lease was lost").isNull();
+        boolean allValid = held.values().stream().allMatch(Lease::isValid);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        long now = System.nanoTime();
+        if (!allValid) {
+          invalidNanos += now - last;
+        }
+        last = now;
+      }
+      Await.until(
+          () -> lost.get() != null || held.values().stream().allMatch(Lease::isValid),
+          () -> "every held lease valid again");
+      assertThat(lost.get()).as("why a held lease was lost").isNull();
+      System.out.printf(
+          "issue #6 %s: no lease lost; leases invalid (session in jeopardy) for %d ms%n",
+          fault, TimeUnit.NANOSECONDS.toMillis(invalidNanos));
+    }
+
+    /** Asks the ensemble, through {@code prober}: every lock still held as granted, none freed. */
+    void checkedBy(LockClient prober, LockClient holder) {
+      for (Map.Entry<String, Lease> e : held.entrySet()) {
+        LockInfo info = prober.holder(e.getKey());
+        assertThat(info.holder()).as("holder of %s", e.getKey()).contains(holder.sessionId());
+        assertThat(info.fencingToken())
+            .as("token of %s", e.getKey())
+            .isEqualTo(e.getValue().fencingToken());
+      }
+      for (String name : freed) {
+        assertThat(prober.holder(name).isHeld()).as("released %s", name).isFalse();
+      }
+    }
+  }
+
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  // Not in the default suite yet: in about 1 of 8 runs a shard other than the victim's had no
-  // leader for 30 s after the kill (seen once on a quiet machine, more under load), a liveness
-  // problem still to be found. Run it with RINGMESH_FAILOVER_TESTS=1.
+  // Not in the default suite: on a machine loaded far past its cores (load average 20-40 on two
+  // cores) shards go without a ready leader for longer than the TTL and its grace period, and the
+  // leases are lost, correctly reported. Run with RINGMESH_FAILOVER_TESTS=1.
   @EnabledIfEnvironmentVariable(named = "RINGMESH_FAILOVER_TESTS", matches = "1")
   void killingAShardLeaderLosesNoLockAndTheShardGrantsAgainQuickly() throws Exception {
     EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
     ensemble = cluster;
     cluster.startAll();
+    cluster.awaitPreferredLeaders(rpc);
     String all = cluster.connectString();
     Map<Integer, String> names = oneNamePerShard();
     String victimName = names.get(0);
 
-    // The first sessions wait for every shard's first election (generous: two shared cores).
-    try (LockClient holder =
-            LockClient.builder()
-                .connect(all)
-                .sessionTtl(Duration.ofSeconds(5))
-                .requestTimeout(Duration.ofSeconds(60))
-                .build();
-        LockClient released =
-            LockClient.builder()
-                .connect(all)
-                .sessionTtl(Duration.ofSeconds(5))
-                .requestTimeout(Duration.ofSeconds(60))
-                .build()) {
-      // Hold a lock on every shard, and acknowledge a release on every shard.
-      Map<String, Long> held = new HashMap<>();
-      List<String> freed = new ArrayList<>();
-      for (String name : names.values()) {
-        held.put(name, holder.acquire(name, Duration.ofSeconds(20)).fencingToken());
-        String other = name + "-released";
-        released.acquire(other, Duration.ofSeconds(20)).close();
-        freed.add(other);
-      }
+    try (LockClient holder = client(all, Duration.ofSeconds(60));
+        LockClient released = client(all, Duration.ofSeconds(60))) {
+      Holdings holdings = new Holdings(holder, released, names);
       String leader = leaderOf(victimName).orElseThrow();
       int victim = Integer.parseInt(leader.substring(1));
 
       long killed = System.nanoTime();
       cluster.kill(victim); // SIGKILL
       Duration failover;
-      try (LockClient prober =
-          LockClient.builder()
-              .connect(all)
-              .sessionTtl(Duration.ofSeconds(5))
-              .requestTimeout(Duration.ofSeconds(30))
-              .build()) {
+      try (LockClient prober = client(all, Duration.ofSeconds(30))) {
         // A new session: opening it already needs every shard, the victim's included, to have a
         // leader.
         prober.acquire(anotherNameOnShard(0, victimName), Duration.ofSeconds(30)).close();
@@ -139,19 +191,48 @@ class EnsembleFailoverTest {
             "issue #6 failover: shard of '%s' led by %s granted again %d ms after SIGKILL"
                 + " (target 2,000 ms)%n",
             victimName, leader, failover.toMillis());
-
-        for (Map.Entry<String, Long> e : held.entrySet()) {
-          LockInfo info = prober.holder(e.getKey());
-          assertThat(info.holder()).as("holder of %s", e.getKey()).contains(holder.sessionId());
-          assertThat(info.fencingToken()).as("token of %s", e.getKey()).isEqualTo(e.getValue());
-        }
-        for (String name : freed) {
-          assertThat(prober.holder(name).isHeld()).as("released %s", name).isFalse();
-        }
+        // Three TTLs after the kill, every lease has outlived its TTL and grace period, so any
+        // renewal the dead coordinator's groups missed would have cost it.
+        holdings.keptUntil(killed + TTL.multipliedBy(3).toNanos(), "SIGKILL");
+        holdings.checkedBy(prober, holder);
       }
       // The 2 s target is a benchmark figure, printed above and reported in docs; on a shared
       // two-core machine the assertion guards only that the shard comes back at all.
       assertThat(failover).isLessThan(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  @EnabledIfEnvironmentVariable(named = "RINGMESH_FAILOVER_TESTS", matches = "1")
+  void pausingAShardLeaderPastTheTtlLosesNoLock() throws Exception {
+    EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
+    ensemble = cluster;
+    cluster.startAll();
+    cluster.awaitPreferredLeaders(rpc);
+    String all = cluster.connectString();
+    Map<Integer, String> names = oneNamePerShard();
+    String victimName = names.get(0);
+
+    try (LockClient holder = client(all, Duration.ofSeconds(60));
+        LockClient released = client(all, Duration.ofSeconds(60))) {
+      Holdings holdings = new Holdings(holder, released, names);
+      int victim = Integer.parseInt(leaderOf(victimName).orElseThrow().substring(1));
+
+      long paused = System.nanoTime();
+      cluster.pause(victim); // SIGSTOP: no reset, no answer, as in a long GC pause
+      try (LockClient prober = client(all, Duration.ofSeconds(30))) {
+        prober.acquire(anotherNameOnShard(0, victimName), Duration.ofSeconds(30)).close();
+        System.out.printf(
+            "issue #6 pause: shard of '%s' granted again %d ms after SIGSTOP of its leader%n",
+            victimName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - paused));
+        holdings.keptUntil(paused + TTL.multipliedBy(3).toNanos(), "SIGSTOP");
+        cluster.resume(victim);
+        // The paused coordinator comes back as a follower, and its preferred groups move back to
+        // it: one more leader change per group, which must not cost a lock either.
+        holdings.keptUntil(System.nanoTime() + TTL.multipliedBy(3).toNanos(), "SIGCONT");
+        holdings.checkedBy(prober, holder);
+      }
     }
   }
 }

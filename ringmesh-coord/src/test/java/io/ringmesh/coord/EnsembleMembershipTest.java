@@ -8,7 +8,6 @@ import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,12 +51,6 @@ class EnsembleMembershipTest {
   private final List<LockClient> clients = new ArrayList<>();
   private @Nullable RemoteCoordinatorService remote;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private String peers(int n) {
     StringBuilder p = new StringBuilder();
     for (int i = 0; i < n; i++) {
@@ -84,8 +77,8 @@ class EnsembleMembershipTest {
   void start() throws Exception {
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      raftAddresses.add("127.0.0.1:" + freePort());
-      rpcPorts.add(freePort());
+      raftAddresses.add("127.0.0.1:" + FreePorts.next());
+      rpcPorts.add(FreePorts.next());
       if (i < 3) {
         endpoints.add(Endpoint.of("127.0.0.1", rpcPorts.get(i)));
       }

@@ -1,16 +1,22 @@
 package io.ringmesh.coord;
 
+import io.ringmesh.coord.internal.Messages.GroupInfo;
+import io.ringmesh.coord.internal.Placement;
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,17 +46,15 @@ final class EnsembleProcesses implements AutoCloseable {
     this.electionTimeoutMillis = electionTimeoutMillis.stream().map(String::valueOf).toList();
     StringBuilder p = new StringBuilder();
     for (int i = 0; i < size; i++) {
-      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
-      endpoints.add(Endpoint.of("127.0.0.1", freePort()));
+      p.append(i == 0 ? "" : ",")
+          .append("c")
+          .append(i)
+          .append("=127.0.0.1:")
+          .append(FreePorts.next());
+      endpoints.add(Endpoint.of("127.0.0.1", FreePorts.next()));
       processes.add(null);
     }
     this.peers = p.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   int size() {
@@ -73,6 +77,39 @@ final class EnsembleProcesses implements AutoCloseable {
       ready.add(launch(i));
     }
     CompletableFuture.allOf(ready.toArray(CompletableFuture<?>[]::new)).get(120, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits until every group is led by its preferred coordinator: after the first elections Ratis
+   * priorities move each group's leadership there, one more leader change per group, so a test's
+   * faults start from a settled ensemble.
+   */
+  void awaitPreferredLeaders(RpcClient rpc) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < size(); i++) {
+      ids.add("c" + i);
+    }
+    List<String> preferred =
+        Placement.preferredLeaders(Coordinator.DEFAULT_SHARDS + 1, ids, Math.min(3, size()));
+    try (RemoteCoordinatorService all =
+        new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(2))) {
+      all.clusterInfo();
+      AtomicReference<List<GroupInfo>> last = new AtomicReference<>(List.of());
+      Await.until(
+          () -> {
+            try {
+              List<GroupInfo> groups = all.groups().get(5, TimeUnit.SECONDS).groups();
+              last.set(groups);
+              return groups.size() == preferred.size()
+                  && groups.stream()
+                      .allMatch(g -> g.leader().equals(Optional.of(preferred.get(g.shard()))));
+            } catch (Exception notYet) {
+              return false;
+            }
+          },
+          () -> "every group led by its preferred coordinator " + preferred + "; now " + last.get(),
+          Duration.ofMinutes(2));
+    }
   }
 
   /** (Re)starts member {@code i} on its own data and ports, and waits until it serves. */

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,19 +44,17 @@ class EnsembleRegistryTest {
   private String peers = "";
   private @Nullable RemoteCoordinatorService remote;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @BeforeEach
   void start() throws Exception {
     StringBuilder p = new StringBuilder();
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < SIZE; i++) {
-      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(freePort());
-      int port = freePort();
+      p.append(i == 0 ? "" : ",")
+          .append("c")
+          .append(i)
+          .append("=127.0.0.1:")
+          .append(FreePorts.next());
+      int port = FreePorts.next();
       rpcPorts.add(port);
       endpoints.add(Endpoint.of("127.0.0.1", port));
     }

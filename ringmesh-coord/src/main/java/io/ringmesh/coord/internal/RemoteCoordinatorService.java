@@ -92,14 +92,16 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
   private final CallOptions waits;
 
   /**
-   * The RPC deadline of one heartbeat: at most the session's TTL (LockClient gives the TTL), since
-   * an answer after it extends nothing. A heartbeat part sent to a coordinator that hangs (SIGSTOP,
-   * a cut link: no reset, no reply) then fails within the TTL and its shards' leader guess moves
-   * on, instead of waiting out the request timeout (10 s by default) and keeping every later
-   * heartbeat and session call pointed at the hung coordinator (the chaos suite saw clients stall
-   * past the last heal; docs/reliability.md). Shorter is not better: a quarter of the TTL was
-   * tried, and on a loaded machine it turned slow but useful answers into failures and lost held
-   * locks after a leader's SIGKILL (EnsembleFailoverTest 3 of 5 runs, against 5 of 5).
+   * The RPC deadline of one heartbeat: the heartbeat interval, TTL/3 (LockClient gives it). A
+   * heartbeat part sent to a coordinator that hangs (SIGSTOP, a cut link: no reset, no reply) then
+   * fails by the next beat and its shards' leader guess moves on, instead of waiting out the
+   * request timeout (10 s by default) and keeping every later heartbeat and session call pointed at
+   * the hung coordinator (the chaos suite saw clients stall past the last heal;
+   * docs/reliability.md). A deadline this short used to cost locks: a session was renewed only by a
+   * beat every group acknowledged, so one slow part (an election on a loaded machine) voided the
+   * whole beat (a quarter of the TTL lost the holder's session in 2 of 5 EnsembleFailoverTest
+   * runs). Since ClientSession renews each group by its own answer and re-sends a failed group at
+   * once, a part that misses its deadline costs only a re-send.
    */
   private final CallOptions beats;
 
