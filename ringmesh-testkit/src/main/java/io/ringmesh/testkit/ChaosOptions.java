@@ -15,6 +15,8 @@ import java.util.Set;
  *     where network namespaces are unavailable
  * @param ttl the clients' session TTL, and so the length of a pause
  * @param names how many lock names the clients share
+ * @param keep whether to keep the run's directory (process logs) and write the history file even
+ *     when every property held, for analysis; a failed run always keeps both
  */
 public record ChaosOptions(
     Duration duration,
@@ -23,7 +25,8 @@ public record ChaosOptions(
     int clients,
     Set<FaultKind> faults,
     Duration ttl,
-    int names) {
+    int names,
+    boolean keep) {
 
   /** Validates; throws {@link IllegalArgumentException} naming the flag and what to do. */
   public ChaosOptions {
@@ -58,26 +61,33 @@ public record ChaosOptions(
         3,
         EnumSet.allOf(FaultKind.class),
         Duration.ofSeconds(4),
-        4);
+        4,
+        false);
   }
 
   /** These options with another duration. */
   public ChaosOptions withDuration(Duration d) {
-    return new ChaosOptions(d, seed, coordinators, clients, faults, ttl, names);
+    return new ChaosOptions(d, seed, coordinators, clients, faults, ttl, names, keep);
   }
 
   /** These options with other fault kinds. */
   public ChaosOptions withFaults(Set<FaultKind> f) {
-    return new ChaosOptions(duration, seed, coordinators, clients, f, ttl, names);
+    return new ChaosOptions(duration, seed, coordinators, clients, f, ttl, names, keep);
   }
 
   /** These options with another session TTL. */
   public ChaosOptions withTtl(Duration t) {
-    return new ChaosOptions(duration, seed, coordinators, clients, faults, t, names);
+    return new ChaosOptions(duration, seed, coordinators, clients, faults, t, names, keep);
   }
 
   /** These options with another number of coordinators and clients. */
   public ChaosOptions withProcesses(int coordinatorCount, int clientCount) {
-    return new ChaosOptions(duration, seed, coordinatorCount, clientCount, faults, ttl, names);
+    return new ChaosOptions(
+        duration, seed, coordinatorCount, clientCount, faults, ttl, names, keep);
+  }
+
+  /** These options, keeping the run's logs and history whether or not it passes. */
+  public ChaosOptions withKeep(boolean k) {
+    return new ChaosOptions(duration, seed, coordinators, clients, faults, ttl, names, k);
   }
 }

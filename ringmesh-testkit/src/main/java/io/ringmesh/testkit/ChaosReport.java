@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param unavailableMsByLock per lock name, the longest time a requester waited while nobody was
  *     granted that lock
  * @param grantsAfterLastHeal grants after the last fault healed
- * @param historyFile where the history was written, when the run failed
+ * @param historyFile where the history was written, when the run failed or was asked to keep it
  */
 public record ChaosReport(
     long seed,

@@ -22,7 +22,8 @@ class ChaosRunTest {
         ChaosOptions.defaults(42)
             .withDuration(Duration.ofSeconds(25))
             .withTtl(Duration.ofSeconds(2))
-            .withFaults(EnumSet.of(FaultKind.KILL, FaultKind.PAUSE));
+            .withFaults(EnumSet.of(FaultKind.KILL, FaultKind.PAUSE))
+            .withKeep(true);
     ChaosReport r;
     try (PrintStream out = new PrintStream(progress, true, StandardCharsets.UTF_8)) {
       r = ChaosRun.run(options, new PrintStream(new TeeStream(out, System.out), true));
@@ -35,7 +36,20 @@ class ChaosRunTest {
     assertThat(r.grants()).isPositive();
     assertThat(r.grantsAfterLastHeal()).as(log).isPositive();
     assertThat(r.writesAccepted()).isPositive();
-    assertThat(r.historyFile()).isNull();
+    // --keep: the history and the processes' logs of a passing run are kept for study.
+    java.nio.file.Path history = java.util.Objects.requireNonNull(r.historyFile());
+    java.util.regex.Matcher kept =
+        java.util.regex.Pattern.compile("process logs kept in (\\S+)").matcher(log);
+    assertThat(kept.find()).as(log).isTrue();
+    java.nio.file.Path dir = java.nio.file.Path.of(kept.group(1));
+    try {
+      assertThat(java.nio.file.Files.readAllLines(history))
+          .anySatisfy(line -> assertThat(line).contains("\"GRANTED\""));
+      assertThat(dir.resolve("client-1.log")).exists();
+    } finally {
+      java.nio.file.Files.deleteIfExists(history);
+      RunDirectory.delete(dir);
+    }
   }
 
   /** Copies the progress to the test's output too, for a failing run's report. */

@@ -547,13 +547,13 @@ public final class ChaosDriver implements AutoCloseable {
     long rejected = events.stream().filter(e -> e.type() == Type.WRITE_REJECTED).count();
     long lost = events.stream().filter(e -> e.type() == Type.LOST).count();
     Path file = null;
-    if (!r.violations().isEmpty()) {
+    if (!r.violations().isEmpty() || options.keep()) {
       file =
           Path.of(
               System.getProperty("java.io.tmpdir"), "ringmesh-chaos-" + runId + "-history.jsonl");
       writeHistory(events, file);
       keepDirectory = true;
-      out.println("chaos: process logs kept in " + dir);
+      out.println("chaos: history written to " + file + "; process logs kept in " + dir);
     }
     return new ChaosReport(
         options.seed(),

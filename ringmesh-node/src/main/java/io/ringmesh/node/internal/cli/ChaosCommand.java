@@ -76,6 +76,13 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Also print the summary as one JSON object at the end.")
   boolean json;
 
+  @Option(
+      names = "--keep",
+      description =
+          "Keep the run's directory (every process's log) and write the history file even when"
+              + " every property held, to study a run; a failed run always keeps both.")
+  boolean keep;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     ChaosOptions options;
@@ -88,7 +95,8 @@ final class ChaosCommand implements Callable<Integer> {
               clients,
               parseFaults(faults),
               ttl,
-              4);
+              4,
+              keep);
     } catch (IllegalArgumentException e) {
       throw new CommandFailedException(e.getMessage(), 2);
     }
