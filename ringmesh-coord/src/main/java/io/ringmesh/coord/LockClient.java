@@ -469,10 +469,21 @@ public final class LockClient implements AutoCloseable {
           rpc = RpcClient.builder().defaultDeadline(requestTimeout).keepAlive(beat, beat).build();
         }
         // A heartbeat's deadline is its interval, TTL/3: a group that has not answered by the
-        // next beat is re-sent elsewhere (RemoteCoordinatorService#beats, ClientSession).
+        // next beat is re-sent elsewhere (RemoteCoordinatorService#beats, ClientSession). Any
+        // other call that does not wait gets a third of the TTL (at least 1 s) per attempt, not
+        // the whole request timeout: an attempt that outlives that is most likely at a hung
+        // coordinator, and its retry (same request id, so applied once) goes to the next one
+        // while the request's own deadline still has room. A release sent to a paused leader
+        // used to spend the whole timeout on that one attempt and fail.
+        Duration attempt = sessionTtl.dividedBy(3);
+        if (attempt.compareTo(Duration.ofSeconds(1)) < 0) {
+          attempt = Duration.ofSeconds(1);
+        }
+        if (attempt.compareTo(requestTimeout) > 0) {
+          attempt = requestTimeout;
+        }
         RemoteCoordinatorService r =
-            new RemoteCoordinatorService(
-                rpc, owned, remote, requestTimeout, sessionTtl.dividedBy(3));
+            new RemoteCoordinatorService(rpc, owned, remote, attempt, sessionTtl.dividedBy(3));
         return open(new LockClient(this, () -> r, r));
       }
       Supplier<CoordinatorService> s = service;
