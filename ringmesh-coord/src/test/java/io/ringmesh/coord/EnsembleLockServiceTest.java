@@ -109,19 +109,13 @@ class EnsembleLockServiceTest extends LockServiceContract {
 
   @Override
   void startService() throws Exception {
-    StringBuilder p = new StringBuilder();
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < SIZE; i++) {
-      p.append(i == 0 ? "" : ",")
-          .append("c")
-          .append(i)
-          .append("=127.0.0.1:")
-          .append(FreePorts.next());
       int port = FreePorts.next();
       rpcPorts.add(port);
       endpoints.add(Endpoint.of("127.0.0.1", port));
     }
-    peers = p.toString();
+    peers = FreePorts.peerList(SIZE);
     startAll();
     remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
   }

@@ -44,17 +44,11 @@ final class EnsembleProcesses implements AutoCloseable {
   EnsembleProcesses(Path dir, int size, List<Long> electionTimeoutMillis) throws IOException {
     this.dir = dir;
     this.electionTimeoutMillis = electionTimeoutMillis.stream().map(String::valueOf).toList();
-    StringBuilder p = new StringBuilder();
     for (int i = 0; i < size; i++) {
-      p.append(i == 0 ? "" : ",")
-          .append("c")
-          .append(i)
-          .append("=127.0.0.1:")
-          .append(FreePorts.next());
       endpoints.add(Endpoint.of("127.0.0.1", FreePorts.next()));
       processes.add(null);
     }
-    this.peers = p.toString();
+    this.peers = FreePorts.peerList(size);
   }
 
   int size() {

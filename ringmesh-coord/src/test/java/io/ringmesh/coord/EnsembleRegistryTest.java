@@ -46,19 +46,13 @@ class EnsembleRegistryTest {
 
   @BeforeEach
   void start() throws Exception {
-    StringBuilder p = new StringBuilder();
     List<Endpoint> endpoints = new ArrayList<>();
     for (int i = 0; i < SIZE; i++) {
-      p.append(i == 0 ? "" : ",")
-          .append("c")
-          .append(i)
-          .append("=127.0.0.1:")
-          .append(FreePorts.next());
       int port = FreePorts.next();
       rpcPorts.add(port);
       endpoints.add(Endpoint.of("127.0.0.1", port));
     }
-    peers = p.toString();
+    peers = FreePorts.peerList(SIZE);
     ExecutorService pool = Executors.newFixedThreadPool(SIZE);
     try {
       List<Future<Coordinator>> started = new ArrayList<>();

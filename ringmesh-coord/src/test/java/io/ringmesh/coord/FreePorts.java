@@ -39,4 +39,13 @@ final class FreePorts {
     }
     throw new IOException("no free loopback port found in " + FIRST + "-" + LAST);
   }
+
+  /** A Raft peer list {@code c0=127.0.0.1:p0,c1=...} of {@code size} coordinators on free ports. */
+  static String peerList(int size) throws IOException {
+    StringBuilder p = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      p.append(i == 0 ? "" : ",").append("c").append(i).append("=127.0.0.1:").append(next());
+    }
+    return p.toString();
+  }
 }
