@@ -673,6 +673,17 @@ public final class Coordinator implements AutoCloseable {
       RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
       RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
       RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      // No commit-index metadata entries: with them on (Ratis' default) the leader appends one more
+      // entry to the log after each commit it makes, so the log worker writes, and often syncs,
+      // again for every lock operation. They only let a restarted replica apply its log before any
+      // leader is elected; an entry is synced before it counts either way, and a restarted shard
+      // serves nothing until its leader has committed an entry of its term, which commits the
+      // whole log before it.
+      RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+      // Not async flush: Ratis 3.2.2 advances the flush index to the log's last written index when
+      // the force completes (SegmentedRaftLogWorker.asyncFlushOutStream), which covers entries
+      // written after that force began, and does so even when the force failed.
+      // Entries would count before they are on disk.
       // Snapshots bound the log (Ratis has them off by default).
       RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
       RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);
