@@ -6,6 +6,7 @@ import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.LocalCoordinatorService;
 import io.ringmesh.coord.internal.Membership;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
+import io.ringmesh.coord.internal.OffloadingCoordinatorService;
 import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.ShardService;
 import io.ringmesh.rpc.RpcServer;
@@ -74,7 +75,13 @@ public final class Coordinator implements AutoCloseable {
   private final TimeSource time;
   private final Duration sessionCheckInterval;
   private final List<ShardService> shards;
+
+  /** Completes its futures on Ratis' threads; served over RPC. */
   private final CoordinatorService service;
+
+  /** {@link #service} for in-process clients: completes on {@link #executor}. */
+  private final CoordinatorService inProcessService;
+
   private final ExecutorService executor;
   private final RaftServer server;
   private final String selfId;
@@ -122,6 +129,7 @@ public final class Coordinator implements AutoCloseable {
             new Placement(metadata.shards()),
             shards,
             group -> Placement.replicas(group, this.membership.ids(), replicas));
+    this.inProcessService = new OffloadingCoordinatorService(service, executor);
   }
 
   /** A builder with the embedded defaults. */
@@ -175,9 +183,12 @@ public final class Coordinator implements AutoCloseable {
     return s == null ? -1 : s.port();
   }
 
-  /** The service lock clients call; in-process here, over RPC between processes. */
+  /**
+   * The service in-process lock clients call: {@link #service}'s futures, completed on the executor
+   * instead of Ratis' threads. Clients in other processes reach {@link #service} itself over RPC.
+   */
   CoordinatorService service() {
-    return service;
+    return inProcessService;
   }
 
   /** The ids of the coordinators this one knows as the ensemble's members, in peer-list order. */
@@ -662,6 +673,17 @@ public final class Coordinator implements AutoCloseable {
       RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
       RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
       RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+      // No commit-index metadata entries: with them on (Ratis' default) the leader appends one more
+      // entry to the log after each commit it makes, so the log worker writes, and often syncs,
+      // again for every lock operation. They only let a restarted replica apply its log before any
+      // leader is elected; an entry is synced before it counts either way, and a restarted shard
+      // serves nothing until its leader has committed an entry of its term, which commits the
+      // whole log before it.
+      RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+      // Not async flush: Ratis 3.2.2 advances the flush index to the log's last written index when
+      // the force completes (SegmentedRaftLogWorker.asyncFlushOutStream), which covers entries
+      // written after that force began, and does so even when the force failed.
+      // Entries would count before they are on disk.
       // Snapshots bound the log (Ratis has them off by default).
       RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
       RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotThreshold);

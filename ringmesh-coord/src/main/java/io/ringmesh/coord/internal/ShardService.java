@@ -64,9 +64,11 @@ import org.slf4j.LoggerFactory;
  * local Ratis server, holds the open calls of queued acquires until the state machine decides them,
  * and, while this replica leads, tracks heartbeats and proposes session expiries and wait timeouts.
  *
- * <p>Thread-safe. Callbacks from the state machine and Ratis' replies arrive on Ratis threads; the
- * code run there only decodes and updates maps, and hands the rest to {@code executor}: callers'
- * futures are always completed on {@code executor} (with one hop), never on a Ratis thread.
+ * <p>Thread-safe. Callbacks from the state machine and Ratis' replies arrive on Ratis threads, and
+ * the futures this class returns are completed there, on the thread that decided them (the state
+ * machine updater for writes): a caller's continuation must not block. The RPC server's is an
+ * encode and a queued write; in-process callers reach this class through {@link
+ * OffloadingCoordinatorService}, which moves their completions to an executor.
  */
 public final class ShardService implements LockStateMachine.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardService.class);
@@ -172,12 +174,12 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** Proposes OpenSession. */
   public CompletableFuture<ShardOutcome> openSession(UUID session, long ttlMillis) {
-    return propose(new OpenSession(session, ttlMillis)).thenApplyAsync(this::outcome, executor);
+    return propose(new OpenSession(session, ttlMillis)).thenApply(this::outcome);
   }
 
   /** Proposes CloseSession. */
   public CompletableFuture<ShardOutcome> closeSession(UUID session) {
-    return propose(new CloseSession(session)).thenApplyAsync(this::outcome, executor);
+    return propose(new CloseSession(session)).thenApply(this::outcome);
   }
 
   /** Renews a session in memory; answers at once. */
@@ -251,15 +253,14 @@ public final class ShardService implements LockStateMachine.Listener {
     return propose(
             new Release(
                 r.session(), r.requestId(), r.oldestPendingId(), r.name(), r.fencingToken()))
-        .thenApplyAsync(
-            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())),
-            executor);
+        .thenApply(
+            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
   }
 
   /** A linearizable read of the lock {@code name}, through Ratis' ReadIndex. */
   public CompletableFuture<LockInfoReply> describe(String name) {
     return submit(LockStateMachine.queryFor(name), RaftClientRequest.readRequestType())
-        .thenApplyAsync(
+        .thenApply(
             reply -> {
               if (reply.status() != Status.OK || reply.message() == null) {
                 return new LockInfoReply(
@@ -280,8 +281,7 @@ public final class ShardService implements LockStateMachine.Listener {
                   Optional.ofNullable(v.holder()),
                   v.token(),
                   v.waiters());
-            },
-            executor);
+            });
   }
 
   // ---- registry ----
@@ -289,7 +289,7 @@ public final class ShardService implements LockStateMachine.Listener {
   /** Proposes Register. */
   public CompletableFuture<RegistryWriteReply> register(RegisterRequest r) {
     return propose(new Register(r.session(), r.requestId(), r.oldestPendingId(), r.entry()))
-        .thenApplyAsync(this::writeReply, executor);
+        .thenApply(this::writeReply);
   }
 
   /** Proposes Deregister. */
@@ -297,7 +297,7 @@ public final class ShardService implements LockStateMachine.Listener {
     return propose(
             new Deregister(
                 r.session(), r.requestId(), r.oldestPendingId(), r.service(), r.nodeId()))
-        .thenApplyAsync(this::writeReply, executor);
+        .thenApply(this::writeReply);
   }
 
   private RegistryWriteReply writeReply(Result result) {
@@ -354,7 +354,7 @@ public final class ShardService implements LockStateMachine.Listener {
 
   private CompletableFuture<RegistryReply> readRegistry(@Nullable String service) {
     return submit(LockStateMachine.registryQuery(service), RaftClientRequest.readRequestType())
-        .thenApplyAsync(
+        .thenApply(
             reply -> {
               if (reply.status() != Status.OK || reply.message() == null) {
                 return new RegistryReply(
@@ -362,8 +362,7 @@ public final class ShardService implements LockStateMachine.Listener {
               }
               RegistryView v = LockStateMachine.decodeRegistry(reply.message());
               return new RegistryReply(Status.OK, "ok", Optional.empty(), v.version(), v.entries());
-            },
-            executor);
+            });
   }
 
   /** Completes the watches the registry's current version has moved past. */
@@ -403,7 +402,7 @@ public final class ShardService implements LockStateMachine.Listener {
   /** Up to {@code limit} of this shard's locks, by a linearizable read. */
   public CompletableFuture<ListLocksReply> listLocks(int limit) {
     return submit(LockStateMachine.locksQuery(limit), RaftClientRequest.readRequestType())
-        .thenApplyAsync(
+        .thenApply(
             reply -> {
               if (reply.status() != Status.OK || reply.message() == null) {
                 return new ListLocksReply(
@@ -421,8 +420,7 @@ public final class ShardService implements LockStateMachine.Listener {
                                   l.waiters()))
                       .toList();
               return new ListLocksReply(Status.OK, "ok", Optional.empty(), locks, v.total());
-            },
-            executor);
+            });
   }
 
   /** The group's leader as this replica knows it, if it hosts the group and knows one. */
@@ -684,9 +682,8 @@ public final class ShardService implements LockStateMachine.Listener {
       return CompletableFuture.completedFuture(
           new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + e.getMessage(), null));
     }
-    // Runs on the Ratis thread that completed the reply (the state machine updater for writes):
-    // this and the continuations inside this class only decode and update maps, and every future
-    // a caller sees is completed on the executor, with one hop.
+    // Runs on the Ratis thread that completed the reply (the state machine updater for writes),
+    // and so do the callers' continuations: no hop to another thread before the reply leaves.
     return sent.handle(
         (reply, error) -> {
           if (error != null) {
@@ -723,7 +720,7 @@ public final class ShardService implements LockStateMachine.Listener {
     return cause.getClass().getSimpleName() + ": " + cause.getMessage();
   }
 
-  private void complete(CompletableFuture<AcquireReply> call, AcquireReply reply) {
-    executor.execute(() -> call.complete(reply));
+  private static void complete(CompletableFuture<AcquireReply> call, AcquireReply reply) {
+    call.complete(reply);
   }
 }
