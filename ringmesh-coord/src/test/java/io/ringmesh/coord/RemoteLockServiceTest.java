@@ -7,7 +7,6 @@ import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -87,10 +86,7 @@ class RemoteLockServiceTest extends LockServiceContract {
 
   @Test
   void aClientThatCannotReachAnyCoordinatorSaysWhichItTried() throws Exception {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
+    int closedPort = FreePorts.next(); // nothing listens here
     String where = "127.0.0.1:" + closedPort;
     assertThatThrownBy(
             () -> LockClient.builder().connect(where).requestTimeout(Duration.ofSeconds(2)).build())

@@ -138,10 +138,7 @@ class LifecycleTest {
 
   @Test
   void failedConnectionAttemptsBackOffAndFailFast() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort(); // nothing listens here once closed
-    }
+    int port = ClosedPorts.next(); // nothing listens here
     RpcClient client =
         resources.add(
             RpcClient.builder()

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ringmesh.coord.Coordinator;
 import io.ringmesh.node.internal.cli.CliTest.Run;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,10 +42,7 @@ class CoordCliTest {
 
   @Test
   void anUnreachableEnsembleExitsOneNamingTheEndpoint() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = CliTest.closedPort(); // nothing listens here
     Run r = CliTest.run("coord", "add", "c4", "--coordinators", "127.0.0.1:" + port);
     assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
     assertThat(r.err()).contains("no coordinator answered").contains("127.0.0.1:" + port);
