@@ -6,13 +6,12 @@ import io.ringmesh.testkit.ChaosOptions;
 import io.ringmesh.testkit.ChaosReport;
 import io.ringmesh.testkit.ChildProcess;
 import io.ringmesh.testkit.FaultKind;
+import io.ringmesh.testkit.LoopbackPorts;
 import io.ringmesh.testkit.RunDirectory;
 import io.ringmesh.testkit.internal.Event.Type;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,6 +176,7 @@ public final class ChaosDriver implements AutoCloseable {
 
   private void startCoordinators() throws IOException, InterruptedException {
     NetworkNamespaces n = network;
+    int[] loopback = n != null ? new int[0] : LoopbackPorts.free(2 * options.coordinators());
     for (int i = 0; i < options.coordinators(); i++) {
       if (n != null) {
         peerHosts.add(n.address(i));
@@ -184,8 +184,8 @@ public final class ChaosDriver implements AutoCloseable {
         rpcPorts.add(9871);
       } else {
         peerHosts.add("127.0.0.1");
-        raftPorts.add(freePort());
-        rpcPorts.add(freePort());
+        raftPorts.add(loopback[2 * i]);
+        rpcPorts.add(loopback[2 * i + 1]);
       }
       coordinators.add(null);
     }
@@ -579,12 +579,6 @@ public final class ChaosDriver implements AutoCloseable {
         w.write(mapper.writeValueAsString(e));
         w.newLine();
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 

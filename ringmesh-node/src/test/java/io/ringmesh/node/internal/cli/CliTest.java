@@ -19,21 +19,9 @@ class CliTest {
 
   record Run(int exitCode, String out, String err) {}
 
-  /**
-   * A loopback port nothing listens on, below the kernel's ephemeral range (from 32768): a connect
-   * to a closed port inside it can be given that port as its source and connect to itself.
-   */
+  /** A loopback port nothing listens on, below the ephemeral range (see LoopbackPorts). */
   static int closedPort() throws java.io.IOException {
-    for (int attempt = 0; attempt < 1_000; attempt++) {
-      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_768);
-      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-        s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-        return port;
-      } catch (java.io.IOException taken) {
-        // in use; try another
-      }
-    }
-    throw new java.io.IOException("no free loopback port found in 20000-32767");
+    return io.ringmesh.testkit.LoopbackPorts.free(1)[0];
   }
 
   static synchronized Run run(String... args) {
