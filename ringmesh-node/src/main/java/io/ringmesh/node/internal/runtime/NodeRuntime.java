@@ -349,7 +349,12 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   private static RpcClient rpcClient(NodeConfig config) {
-    RpcClient.Builder b = RpcClient.builder();
+    // One client serves routed calls and the node's lock session. Its keepalive follows the
+    // session TTL, as LockClient's own does: a hung coordinator or service node (paused, cut off
+    // without a reset) is dropped after about two thirds of a TTL, so waits held open there move
+    // on, instead of after the RPC defaults' 30 s + 10 s.
+    Duration third = config.sessionTtl().dividedBy(3);
+    RpcClient.Builder b = RpcClient.builder().keepAlive(third, third);
     if (config.tls != null && config.tls.trust != null) {
       TlsConfig.Builder tls = TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust));
       b.tls(tls.build());
