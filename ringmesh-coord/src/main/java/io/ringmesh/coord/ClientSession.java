@@ -269,14 +269,22 @@ final class ClientSession {
       groupValidUntil[group] = sentNanos + ttlNanos;
       groupProblem[group] = null;
       failing.remove(group);
-      long earliest = earliestDeadline();
-      if (earliest != validUntil) {
-        validUntil = earliest;
-        armDeadline();
-        if (inJeopardy && client.time().nanoTime() - validUntil < 0) {
-          inJeopardy = false;
-          LOG.warn("session {} out of jeopardy: every group answered; its leases are valid", id);
-        }
+      refreshValidity();
+    }
+  }
+
+  /**
+   * Guarded by this: sets {@link #validUntil} to the earliest open group's deadline and, if it
+   * moved, re-arms the check and ends a jeopardy it ended.
+   */
+  private void refreshValidity() {
+    long earliest = groupValidUntil[earliestGroup()];
+    if (earliest != validUntil) {
+      validUntil = earliest;
+      armDeadline();
+      if (inJeopardy && client.time().nanoTime() - validUntil < 0) {
+        inJeopardy = false;
+        LOG.warn("session {} out of jeopardy: every group answered; its leases are valid", id);
       }
     }
   }
@@ -315,25 +323,15 @@ final class ClientSession {
             });
   }
 
-  /** Guarded by this: the earliest deadline among the groups the session is open on. */
-  private long earliestDeadline() {
-    long earliest = groupValidUntil[shards.get(0)];
+  /** Guarded by this: the open group whose deadline comes first (the one that lapses first). */
+  private int earliestGroup() {
+    int earliest = shards.get(0);
     for (int g : shards) {
-      if (groupValidUntil[g] - earliest < 0) {
-        earliest = groupValidUntil[g];
+      if (groupValidUntil[g] - groupValidUntil[earliest] < 0) {
+        earliest = g;
       }
     }
     return earliest;
-  }
-
-  /** Guarded by this: the open group whose deadline is {@link #validUntil}. */
-  private int lapsedGroup() {
-    for (int g : shards) {
-      if (groupValidUntil[g] == validUntil) {
-        return g;
-      }
-    }
-    return shards.get(0);
   }
 
   private String groupName(int group) {
@@ -369,7 +367,7 @@ final class ClientSession {
       }
       long now = client.time().nanoTime();
       if (now - validUntil >= 0) {
-        int g = lapsedGroup();
+        int g = earliestGroup();
         String problem = groupProblem[g];
         String lapsed =
             groupName(g) + (problem == null ? "" : " (its last answer: " + problem + ")");
@@ -508,11 +506,7 @@ final class ClientSession {
       synchronized (this) {
         groupValidUntil[registryGroup] = sent + ttlNanos;
         shards = List.copyOf(groups);
-        long earliest = earliestDeadline();
-        if (earliest != validUntil) {
-          validUntil = earliest;
-          armDeadline();
-        }
+        refreshValidity();
       }
       inRegistry = true;
     }

@@ -457,6 +457,7 @@ public final class LockClient implements AutoCloseable {
     public LockClient build() {
       List<Endpoint> remote = endpoints;
       if (remote != null) {
+        Duration beat = sessionTtl.dividedBy(3);
         RpcClient rpc = rpcClient;
         boolean owned = rpc == null;
         if (rpc == null) {
@@ -465,7 +466,6 @@ public final class LockClient implements AutoCloseable {
           // can re-attach at the new leader; at the RPC defaults (30 s idle, 10 s to answer) the
           // chaos suite's clients sat out 20-50 s per fault. Tied to the TTL, a hung leader's
           // waits move within about one TTL, the time its sessions' renewals already allow.
-          Duration beat = sessionTtl.dividedBy(3);
           rpc = RpcClient.builder().defaultDeadline(requestTimeout).keepAlive(beat, beat).build();
         }
         // A heartbeat's deadline is its interval, TTL/3: a group that has not answered by the
@@ -475,7 +475,7 @@ public final class LockClient implements AutoCloseable {
         // coordinator, and its retry (same request id, so applied once) goes to the next one
         // while the request's own deadline still has room. A release sent to a paused leader
         // used to spend the whole timeout on that one attempt and fail.
-        Duration attempt = sessionTtl.dividedBy(3);
+        Duration attempt = beat;
         if (attempt.compareTo(Duration.ofSeconds(1)) < 0) {
           attempt = Duration.ofSeconds(1);
         }
@@ -483,7 +483,7 @@ public final class LockClient implements AutoCloseable {
           attempt = requestTimeout;
         }
         RemoteCoordinatorService r =
-            new RemoteCoordinatorService(rpc, owned, remote, attempt, sessionTtl.dividedBy(3));
+            new RemoteCoordinatorService(rpc, owned, remote, attempt, beat);
         return open(new LockClient(this, () -> r, r));
       }
       Supplier<CoordinatorService> s = service;

@@ -10,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * A loopback port that nothing listens on, for tests of failed connects. It lies below the kernel's
  * ephemeral range (Linux starts it at 32768): a connect to a closed port inside that range can be
  * given that same port as its source and connect to itself (TCP simultaneous open), which
- * LifecycleTest met once as "connection ... closed" instead of "could not connect".
+ * LifecycleTest met once as "connection ... closed" instead of "could not connect". Thread-safe.
  */
 public final class ClosedPorts {
   private ClosedPorts() {}
