@@ -656,6 +656,33 @@ public final class Coordinator implements AutoCloseable {
       return peers;
     }
 
+    /**
+     * How long a leader that lost its majority's heartbeats sits out elections: about one election,
+     * not Ratis' 10 s.
+     *
+     * <p>Ratis makes such a leader skip its own candidacy for the wait time (it is probably cut
+     * off, and pre-vote keeps it from disrupting anyway). With leader priorities that skip turns
+     * into a stall: the stepped-down replica is the group's preferred leader, so it also rejects
+     * every lower-priority candidate whose log equals its own (VoteContext.decideVote). With one
+     * coordinator of three down, a stall of the last follower past the election timeout (a GC
+     * pause, or CPU starvation on a loaded host) made the preferred leader step down, and then
+     * nobody could win for 10 s: longer than a session's TTL and grace, so held leases were lost
+     * (EnsembleFailoverTest, load 10; the members' logs show "Skipping leader election since it
+     * stepped down recently" on one side and "reject PRE_VOTE ... our priority 1 > candidate's
+     * priority 0" on the other, for the whole 10 s). The same value is Ratis' threshold for
+     * stepping leaders down after a JVM pause, which is right for a pause that long: the other
+     * replicas have held an election by then.
+     */
+    static Duration stepDownWait(@Nullable Duration electionTimeoutMax) {
+      Duration max =
+          electionTimeoutMax != null
+              ? electionTimeoutMax
+              : Duration.ofMillis(
+                  RaftServerConfigKeys.Rpc.TIMEOUT_MAX_DEFAULT.toLong(TimeUnit.MILLISECONDS));
+      Duration twice = max.multipliedBy(2);
+      return twice.compareTo(Duration.ofSeconds(1)) > 0 ? twice : Duration.ofSeconds(1);
+    }
+
     private RaftProperties ratisProperties(String selfAddress) {
       RaftProperties p = new RaftProperties();
       RaftServerConfigKeys.setStorageDir(p, List.of(dataDirectory.resolve("ratis").toFile()));
@@ -696,6 +723,8 @@ public final class Coordinator implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMax(
             p, TimeDuration.valueOf(max.toMillis(), TimeUnit.MILLISECONDS));
       }
+      RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
+          p, TimeDuration.valueOf(stepDownWait(max).toMillis(), TimeUnit.MILLISECONDS));
       // holder() must be linearizable: ReadIndex, not the default read option.
       RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
       return p;

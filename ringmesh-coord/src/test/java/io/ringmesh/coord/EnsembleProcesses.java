@@ -118,6 +118,7 @@ final class EnsembleProcesses implements AutoCloseable {
             List.of(
                 javaBin,
                 "-Xmx256m",
+                "-Dringmesh.ratis.level=" + (LOG_DIR == null ? "WARN" : "INFO"),
                 "-cp",
                 System.getProperty("java.class.path"),
                 EnsembleMember.class.getName(),
@@ -135,10 +136,12 @@ final class EnsembleProcesses implements AutoCloseable {
         new Thread(
             () -> {
               List<String> seen = new ArrayList<>();
-              try (BufferedReader out =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+              try (java.io.Writer log = logFile(i);
+                  BufferedReader out =
+                      new BufferedReader(
+                          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
+                  log.write(line + "\n");
                   if (!ready.isDone()) {
                     if (line.startsWith("READY")) {
                       ready.complete(null);
@@ -157,6 +160,23 @@ final class EnsembleProcesses implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     return ready;
+  }
+
+  /**
+   * Where members' whole output goes, with Ratis' election and role changes at INFO: the folder
+   * named by {@code RINGMESH_ENSEMBLE_LOG_DIR}, for diagnosing a failed run; unset, the output
+   * after {@code READY} is dropped.
+   */
+  private static final @Nullable String LOG_DIR = System.getenv("RINGMESH_ENSEMBLE_LOG_DIR");
+
+  private static java.io.Writer logFile(int i) throws IOException {
+    if (LOG_DIR == null) {
+      return java.io.Writer.nullWriter();
+    }
+    Path d = Path.of(LOG_DIR);
+    java.nio.file.Files.createDirectories(d);
+    return java.nio.file.Files.newBufferedWriter(
+        d.resolve("c" + i + "-" + System.currentTimeMillis() + ".log"), StandardCharsets.UTF_8);
   }
 
   /** SIGKILL of member {@code i}; returns once it is gone. */
