@@ -186,7 +186,15 @@ class EnsembleFailoverTest {
     try (LockClient holder = client(all, Duration.ofSeconds(60));
         LockClient released = client(all, Duration.ofSeconds(60))) {
       Holdings holdings = new Holdings(holder, released, names);
-      int victim = Integer.parseInt(leaderOf(victimName).orElseThrow().substring(1));
+      AtomicReference<Optional<String>> leader = new AtomicReference<>(Optional.empty());
+      // Asked until some coordinator names it: on a loaded host a group may be between leaders.
+      Await.until(
+          () -> {
+            leader.set(leaderOf(victimName));
+            return leader.get().isPresent();
+          },
+          () -> "a coordinator to name the leader of the shard of " + victimName);
+      int victim = Integer.parseInt(leader.get().orElseThrow().substring(1));
       fault.inject(cluster, victim, victimName, all, holder, holdings);
     }
   }
