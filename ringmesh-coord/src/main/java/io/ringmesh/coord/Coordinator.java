@@ -725,6 +725,12 @@ public final class Coordinator implements AutoCloseable {
       }
       RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
           p, TimeDuration.valueOf(stepDownWait(max).toMillis(), TimeUnit.MILLISECONDS));
+      // Ratis closes the whole Raft server after a JVM pause of over a minute (its default
+      // close.threshold): the process would go on answering RPCs and serve nothing until
+      // restarted. Raft needs no such rule, as a replica that wakes from any pause learns the
+      // current term from its peers and carries on as a follower; so no pause closes it
+      // (EnsembleElectionTest.aCoordinatorPausedForOverAMinuteRejoinsEveryGroup).
+      RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(365, TimeUnit.DAYS));
       // holder() must be linearizable: ReadIndex, not the default read option.
       RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
       return p;

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -101,6 +102,54 @@ class EnsembleElectionTest {
       // Ratis' 10 s step-down wait would show as >= 10 s here; a new election takes about one
       // election timeout (0.15-0.3 s), generous room is left for a loaded machine.
       assertThat(leaderless).isLessThan(Duration.ofSeconds(7));
+    }
+  }
+
+  /**
+   * A coordinator stopped for longer than a minute (SIGSTOP, as a very long GC pause or a suspended
+   * VM) rejoins as a follower of every group once it runs again. Ratis' default closes the whole
+   * Raft server after a JVM pause over 60 s, which would leave a process that answers RPCs and
+   * serves nothing until someone restarts it.
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  // Not in the default suite: it pauses a coordinator for 65 s. Run with RINGMESH_FAILOVER_TESTS=1.
+  @EnabledIfEnvironmentVariable(named = "RINGMESH_FAILOVER_TESTS", matches = "1")
+  void aCoordinatorPausedForOverAMinuteRejoinsEveryGroup() throws Exception {
+    EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
+    ensemble = cluster;
+    cluster.startAll();
+    cluster.awaitPreferredLeaders(rpc);
+    cluster.pause(0);
+    long until = System.nanoTime() + Duration.ofSeconds(65).toNanos();
+    try {
+      // The other two keep serving meanwhile; asking them paces the wait without a bare sleep.
+      try (RemoteCoordinatorService others =
+          new RemoteCoordinatorService(
+              rpc, false, cluster.endpoints().subList(1, 3), Duration.ofSeconds(2))) {
+        while (System.nanoTime() - until < 0) {
+          others.groups().get(10, TimeUnit.SECONDS);
+          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+        }
+      }
+    } finally {
+      cluster.resume(0);
+    }
+    try (RemoteCoordinatorService paused =
+        new RemoteCoordinatorService(
+            rpc, false, List.of(cluster.endpoints().get(0)), Duration.ofSeconds(2))) {
+      AtomicReference<List<GroupInfo>> seen = new AtomicReference<>(List.of());
+      Await.until(
+          () -> {
+            try {
+              seen.set(paused.groups().get(2, TimeUnit.SECONDS).groups());
+            } catch (Exception notYet) {
+              return false;
+            }
+            return seen.get().stream().allMatch(g -> g.leader().isPresent());
+          },
+          () -> "c0 to know a leader for every group again; it sees " + seen.get(),
+          Duration.ofSeconds(60));
     }
   }
 }
