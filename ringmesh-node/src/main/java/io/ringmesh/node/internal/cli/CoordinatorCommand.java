@@ -1,8 +1,10 @@
 package io.ringmesh.node.internal.cli;
 
 import io.ringmesh.coord.Coordinator;
+import io.ringmesh.node.internal.runtime.NodeConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -58,6 +60,14 @@ final class CoordinatorCommand implements Callable<Integer> {
       description = "Shard count of a new cluster (default 16; an existing one keeps its own).")
   @Nullable Integer shards;
 
+  @Option(
+      names = "--election-timeout",
+      paramLabel = "MIN..MAX",
+      description =
+          "Raft election timeout range, e.g. 1s..2s (default: Ratis' 150ms..300ms). Longer rides"
+              + " out CPU starvation and GC pauses on a busy host; failover takes about as long.")
+  @Nullable String electionTimeout;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((peers == null) != (self == null)) {
@@ -74,6 +84,10 @@ final class CoordinatorCommand implements Callable<Integer> {
       if (shards != null) {
         b.shards(shards);
       }
+      if (electionTimeout != null) {
+        Duration[] range = NodeConfig.electionTimeoutRange("--election-timeout", electionTimeout);
+        b.electionTimeout(range[0], range[1]);
+      }
       if (join && peers == null) {
         throw new CommandFailedException(
             "--join needs --peers and --self: the ensemble's peer list with this coordinator"
@@ -81,7 +95,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             2);
       }
       b.join(join);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | NodeConfig.ConfigException e) {
       throw new CommandFailedException(e.getMessage(), 2);
     }
     System.err.println(

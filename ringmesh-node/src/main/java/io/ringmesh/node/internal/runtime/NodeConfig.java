@@ -278,19 +278,25 @@ public final class NodeConfig {
   /** The election timeout range, or null for Ratis' default. */
   public Duration @Nullable [] electionTimeout() {
     String v = coordinator.electionTimeout;
-    if (v == null) {
-      return null;
-    }
+    return v == null ? null : electionTimeoutRange("coordinator.election-timeout", v);
+  }
+
+  /**
+   * Parses an election timeout range {@code min..max} (e.g. {@code 1s..2s}) given as {@code
+   * setting}, which names it in the error.
+   *
+   * @throws ConfigException if it is not such a range, or min is not below max
+   */
+  public static Duration[] electionTimeoutRange(String setting, String v) {
     String[] parts = v.split("\\.\\.");
     if (parts.length != 2) {
       throw new ConfigException(
-          "coordinator.election-timeout '" + v + "' is not a range; write min..max, e.g. 1s..2s");
+          setting + " '" + v + "' is not a range; write min..max, e.g. 1s..2s");
     }
-    Duration min = duration("coordinator.election-timeout", parts[0]);
-    Duration max = duration("coordinator.election-timeout", parts[1]);
+    Duration min = duration(setting, parts[0]);
+    Duration max = duration(setting, parts[1]);
     if (min.compareTo(max) >= 0) {
-      throw new ConfigException(
-          "coordinator.election-timeout '" + v + "': the minimum must be below the maximum");
+      throw new ConfigException(setting + " '" + v + "': the minimum must be below the maximum");
     }
     return new Duration[] {min, max};
   }

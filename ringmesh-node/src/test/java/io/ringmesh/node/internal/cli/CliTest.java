@@ -74,6 +74,16 @@ class CliTest {
   }
 
   @Test
+  void coordinatorElectionTimeoutMustBeARangeAndSaysWhichOption() {
+    Run notRange = run("coordinator", "--election-timeout", "2s");
+    assertThat(notRange.exitCode()).isEqualTo(2);
+    assertThat(notRange.err()).contains("--election-timeout '2s' is not a range", "1s..2s");
+    Run reversed = run("coordinator", "--election-timeout", "2s..1s");
+    assertThat(reversed.exitCode()).isEqualTo(2);
+    assertThat(reversed.err()).contains("--election-timeout '2s..1s'", "minimum must be below");
+  }
+
+  @Test
   void unknownOptionExitsTwoWithASuggestion() {
     Run r = run("ring", "simulate", "--algorithm", "ring", "--nodez", "3", "--keys", "10");
     assertThat(r.exitCode()).isEqualTo(2);
