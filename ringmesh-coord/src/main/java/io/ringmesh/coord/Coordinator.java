@@ -670,8 +670,13 @@ public final class Coordinator implements AutoCloseable {
       RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
       RaftServerConfigKeys.Log.setCorruptionPolicy(
           p, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
-      RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+      // Small segments, few of them cached. Ratis keeps every entry of the open segment in memory
+      // (and up to segment.cache.num.max closed ones): with 8 MB segments that was every entry
+      // since the start at the lock benchmark's rate, some 60,000 per shard, promoted to the old
+      // generation and walked by each lookup of the segment's last record.
+      RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
       RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+      RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
       RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
       // No commit-index metadata entries: with them on (Ratis' default) the leader appends one more
       // entry to the log after each commit it makes, so the log worker writes, and often syncs,
