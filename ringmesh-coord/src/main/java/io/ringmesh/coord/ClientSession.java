@@ -588,22 +588,27 @@ final class ClientSession {
     result.whenComplete((v, e) -> pending.remove(result));
     if (mode == AcquireMode.WAIT && waitNanos >= 0) {
       // Backstop: the coordinator answers at the deadline; if it cannot, give up a TTL later.
-      client
-          .time()
-          .schedule(
-              Duration.ofNanos(waitNanos + ttlNanos),
-              () -> {
-                if (result.completeExceptionally(
-                    new LockException(
-                        LockException.Code.DEADLINE_EXCEEDED,
-                        "no answer from the coordinator within "
-                            + Duration.ofNanos(waitNanos + ttlNanos)
-                            + " for lock '"
-                            + name
-                            + "'"))) {
-                  result.cancelInFlight();
-                }
-              });
+      // Cancelled once the call completes: left in the timer's queue, every timed acquire would
+      // keep its closure for the whole wait plus a TTL and then build an exception nobody sees.
+      TimeSource.Cancellable backstop =
+          client
+              .time()
+              .schedule(
+                  Duration.ofNanos(waitNanos + ttlNanos),
+                  () -> {
+                    if (!result.isDone()
+                        && result.completeExceptionally(
+                            new LockException(
+                                LockException.Code.DEADLINE_EXCEEDED,
+                                "no answer from the coordinator within "
+                                    + Duration.ofNanos(waitNanos + ttlNanos)
+                                    + " for lock '"
+                                    + name
+                                    + "'"))) {
+                      result.cancelInFlight();
+                    }
+                  });
+      result.whenComplete((v, e) -> backstop.cancel());
     }
     attemptAcquire(name, mode, requestId, deadline, result, onGrant, onLocked, 0);
   }

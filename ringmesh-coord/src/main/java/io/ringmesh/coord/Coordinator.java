@@ -697,8 +697,13 @@ public final class Coordinator implements AutoCloseable {
       RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
       RaftServerConfigKeys.Log.setCorruptionPolicy(
           p, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
-      RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+      // Small segments, few of them cached. Ratis keeps every entry of the open segment in memory
+      // (and up to segment.cache.num.max closed ones): with 8 MB segments that was every entry
+      // since the start at the lock benchmark's rate, some 60,000 per shard, promoted to the old
+      // generation and walked by each lookup of the segment's last record.
+      RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
       RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+      RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
       RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
       // No commit-index metadata entries: with them on (Ratis' default) the leader appends one more
       // entry to the log after each commit it makes, so the log worker writes, and often syncs,
@@ -731,6 +736,15 @@ public final class Coordinator implements AutoCloseable {
       // current term from its peers and carries on as a follower; so no pause closes it
       // (EnsembleElectionTest.aCoordinatorPausedForOverAMinuteRejoinsEveryGroup).
       RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(365, TimeUnit.DAYS));
+      // A short retry cache. Ratis keeps every write's reply there for this long so that a Ratis
+      // client re-sending the same call id gets the first answer. Lock operations never reach Ratis
+      // that way: ShardService submits each one once, under a call id of its own, and a client's
+      // retry is a new call that the state machine's own duplicate table answers (ShardState). So
+      // the cache only held garbage: with the default 60 s it kept some 480,000 replies alive under
+      // bench lock (8,000 entries/s), which young collections copied and promoted (pauses of 60-430
+      // ms in 20 s of JFR). Pending requests do not depend on it: a leader that steps down fails
+      // them through its pending-request table.
+      RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(1, TimeUnit.SECONDS));
       // holder() must be linearizable: ReadIndex, not the default read option.
       RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
       return p;

@@ -13,6 +13,8 @@
  *   <li>{@link io.ringmesh.coord.internal.ShardService}: a coordinator's side of one shard:
  *       proposals, open calls, heartbeats, and the leader's expiry and timeout duties.
  *   <li>{@link io.ringmesh.coord.internal.Placement}: lock names to shards, shards to coordinators.
+ *   <li>{@link io.ringmesh.coord.internal.NoopRatisMetrics}: the metric registries Ratis loads,
+ *       recording nothing (Ringmesh reads none of Ratis' metrics).
  * </ul>
  */
 @NullMarked
