@@ -5,35 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ringmesh.coord.internal.Messages.GroupInfo;
 import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
-import io.ringmesh.rpc.RpcClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Elections in a three-coordinator ensemble (separate processes) with one coordinator down, where
  * leader priorities and Ratis' step-down rules meet.
  */
-class EnsembleElectionTest {
-  @TempDir Path dir;
-  private final RpcClient rpc = RpcClient.builder().build();
-  private @Nullable EnsembleProcesses ensemble;
-
-  @AfterEach
-  void stopAll() throws Exception {
-    if (ensemble != null) {
-      ensemble.close();
-    }
-    rpc.close();
-  }
+class EnsembleElectionTest extends ProcessEnsembleTest {
 
   /** Shard 0's leader as {@code one} knows it: its id, {@code "none"}, or why it did not say. */
   private static String shardZeroLeaderSeenBy(RemoteCoordinatorService one) {
@@ -58,10 +42,7 @@ class EnsembleElectionTest {
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aPreferredLeaderThatSteppedDownDoesNotKeepItsGroupLeaderless() throws Exception {
-    EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
-    ensemble = cluster;
-    cluster.startAll();
-    cluster.awaitPreferredLeaders(rpc);
+    EnsembleProcesses cluster = startSettled(3);
     List<String> ids = List.of("c0", "c1", "c2");
     String preferred = Placement.preferredLeaders(Coordinator.DEFAULT_SHARDS + 1, ids, 3).get(0);
     int p = ids.indexOf(preferred);
@@ -116,10 +97,7 @@ class EnsembleElectionTest {
   // Not in the default suite: it pauses a coordinator for 65 s. Run with RINGMESH_FAILOVER_TESTS=1.
   @EnabledIfEnvironmentVariable(named = "RINGMESH_FAILOVER_TESTS", matches = "1")
   void aCoordinatorPausedForOverAMinuteRejoinsEveryGroup() throws Exception {
-    EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
-    ensemble = cluster;
-    cluster.startAll();
-    cluster.awaitPreferredLeaders(rpc);
+    EnsembleProcesses cluster = startSettled(3);
     cluster.pause(0);
     long until = System.nanoTime() + Duration.ofSeconds(65).toNanos();
     try {

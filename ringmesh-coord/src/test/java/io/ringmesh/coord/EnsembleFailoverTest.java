@@ -8,8 +8,6 @@ import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.coord.internal.Status;
 import io.ringmesh.rpc.Endpoint;
-import io.ringmesh.rpc.RpcClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,11 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #6's failover targets, with three coordinators in processes of their own on loopback and
@@ -34,22 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Held leases are watched for two TTLs after the fault, so a session that lapsed on any shard fails
  * the test, not only a lock the coordinators gave away.
  */
-class EnsembleFailoverTest {
-  @TempDir Path dir;
-  private final RpcClient rpc = RpcClient.builder().build();
-  private @Nullable EnsembleProcesses ensemble;
-
-  @AfterEach
-  void stopAll() throws Exception {
-    if (ensemble != null) {
-      ensemble.close();
-    }
-    rpc.close();
-  }
+class EnsembleFailoverTest extends ProcessEnsembleTest {
 
   /** Which coordinator leads the shard of {@code name}, asked of each until one knows. */
   private Optional<String> leaderOf(String name) {
-    for (Endpoint e : java.util.Objects.requireNonNull(ensemble).endpoints()) {
+    for (Endpoint e : ensemble().endpoints()) {
       try (RemoteCoordinatorService one =
           new RemoteCoordinatorService(rpc, false, List.of(e), Duration.ofSeconds(1))) {
         String self = one.clusterInfo().coordinatorId();
@@ -184,10 +169,7 @@ class EnsembleFailoverTest {
    * the coordinator leading shard 0.
    */
   private void withHoldings(Fault fault) throws Exception {
-    EnsembleProcesses cluster = new EnsembleProcesses(dir, 3);
-    ensemble = cluster;
-    cluster.startAll();
-    cluster.awaitPreferredLeaders(rpc);
+    EnsembleProcesses cluster = startSettled(3);
     String all = cluster.connectString();
     Map<Integer, String> names = oneNamePerShard();
     String victimName = names.get(0);
