@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param seed the run's seed
  * @param durationMs how long the run took, from the first client start to the last event
  * @param faults faults injected, by kind ({@code kill}, {@code pause-coordinator}, {@code
- *     pause-client}, {@code partition}, {@code netem})
+ *     pause-client}, {@code partition}, {@code netem}, or {@code loss} where netem is missing)
  * @param skipped fault kinds that were asked for but skipped, with the reason
  * @param operations completed client operations (acquires, releases, fenced writes)
  * @param grants locks granted

@@ -13,7 +13,8 @@ public enum FaultKind {
   PAUSE,
   /**
    * A coordinator cut off from the others and the clients, or its link given loss and delay ({@code
-   * tc netem}); needs root and {@code ip netns}.
+   * tc netem}; where the kernel lacks netem, loss alone from nftables); needs root and {@code ip
+   * netns}.
    */
   PARTITION;
 

@@ -69,6 +69,7 @@ public final class ChaosDriver implements AutoCloseable {
   private final Thread hook;
   private @Nullable NetworkNamespaces network;
   private boolean netem;
+  private boolean nftLoss;
   private @Nullable RpcServer store;
   private final List<String> peerHosts = new ArrayList<>();
   private final List<Integer> raftPorts = new ArrayList<>();
@@ -149,9 +150,17 @@ public final class ChaosDriver implements AutoCloseable {
     NetworkNamespaces n = network;
     String why = n == null ? "no network" : n.netemUnavailableReason();
     netem = why == null;
-    if (why != null) {
-      skipped.put("netem", why);
-      out.println("chaos: partitions cut links only (no loss or delay): " + why);
+    if (why != null && n != null) {
+      String nftWhy = n.nftLossUnavailableReason();
+      nftLoss = nftWhy == null;
+      if (nftLoss) {
+        skipped.put(
+            "netem", why + "; loss comes from nftables instead (kind 'loss'), delay from nothing");
+        out.println("chaos: link loss from nftables, no delay: " + why);
+      } else {
+        skipped.put("netem", why + "; and no loss from nftables either: " + nftWhy);
+        out.println("chaos: partitions cut links only (no loss or delay): " + why + "; " + nftWhy);
+      }
     }
     if (n != null) {
       out.printf(
@@ -321,6 +330,8 @@ public final class ChaosDriver implements AutoCloseable {
         kinds.add("partition");
         if (netem) {
           kinds.add("netem");
+        } else if (nftLoss) {
+          kinds.add("loss");
         }
       }
     }
@@ -340,6 +351,7 @@ public final class ChaosDriver implements AutoCloseable {
         case "pause-coordinator" -> pause(coordinator(target), kind, hold);
         case "pause-client" -> pause(holder(target), kind, hold);
         case "partition" -> partition(target, ttl + random.nextInt(3_000));
+        case "loss" -> drop(target, 10 + random.nextInt(30), 3_000 + random.nextInt(3_000));
         default ->
             degrade(
                 target,
@@ -443,6 +455,22 @@ public final class ChaosDriver implements AutoCloseable {
       n.restore(i);
     }
     heal("netem", id, "loss and delay removed");
+  }
+
+  private void drop(int i, int loss, long holdMs) throws IOException, InterruptedException {
+    NetworkNamespaces n = network;
+    if (n == null) {
+      return;
+    }
+    String id = coordinatorId(i);
+    inject("loss", id, loss + "% loss both ways (nftables) for " + holdMs + " ms");
+    n.dropRandomly(i, loss);
+    try {
+      Thread.sleep(holdMs); // the loss's length, drawn from the seed
+    } finally {
+      n.stopDropping(i);
+    }
+    heal("loss", id, "drops removed");
   }
 
   private void inject(String kind, String target, String what) {

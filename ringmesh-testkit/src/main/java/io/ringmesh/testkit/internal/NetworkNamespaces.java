@@ -10,9 +10,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * One network namespace per coordinator, joined by veth pairs to a bridge in the root namespace, on
  * a private /24 of 10.x that this object creates; and the faults on those links: a link cut ({@code
- * ip link set down}) and loss with delay ({@code tc netem}). Everything it creates is named with
- * the run's id ({@code rmc<id>...}), and {@link #close} deletes exactly that, never another
- * interface or address. Needs root and the {@code ip} command.
+ * ip link set down}) and loss with delay ({@code tc netem}), or loss alone from nftables where the
+ * kernel lacks netem. Everything it creates is named with the run's id ({@code rmc<id>...}), and
+ * {@link #close} deletes exactly that, never another interface or address. Needs root and the
+ * {@code ip} command.
  *
  * <p>Thread-safe: its methods are synchronized.
  */
@@ -170,6 +171,84 @@ public final class NetworkNamespaces implements AutoCloseable {
     must(inner.toArray(String[]::new));
   }
 
+  /**
+   * Whether random loss from nftables works here (the {@code nft} command, and the kernel's
+   * nf_tables with {@code numgen}); null if it does. The fallback for {@link #degrade} where {@code
+   * tc netem} is missing: loss without delay.
+   */
+  public synchronized @Nullable String nftLossUnavailableReason() throws IOException {
+    try {
+      run(List.of("nft", "--version"));
+    } catch (IOException e) {
+      return "the 'nft' command is missing (Debian: apt-get install nftables)";
+    }
+    try {
+      dropRandomly(0, 0);
+    } catch (IOException e) {
+      return "nftables cannot drop packets here: " + e.getMessage();
+    } finally {
+      stopDropping(0);
+    }
+    return null;
+  }
+
+  /**
+   * Drops {@code lossPercent}% of the packets on member {@code i}'s link, both ways, each packet
+   * drawn independently ({@code nft ... numgen random}), in a table of its own inside the member's
+   * namespace, so nothing outside the run is touched.
+   */
+  public synchronized void dropRandomly(int i, int lossPercent) throws IOException {
+    if (lossPercent < 0 || lossPercent > 100) {
+      throw new IllegalArgumentException("loss must be 0..100 %, not " + lossPercent);
+    }
+    String dev = innerVeth(i);
+    // numgen's range is 0..99, so "< 100" is refused: all and nothing are written out
+    String verdict =
+        lossPercent == 100
+            ? " drop"
+            : lossPercent == 0 ? " accept" : " numgen random mod 100 < " + lossPercent + " drop";
+    String rules =
+        "table inet "
+            + lossTable()
+            + " {\n"
+            + "  chain rx { type filter hook input priority 0; iifname \""
+            + dev
+            + "\""
+            + verdict
+            + "; }\n"
+            + "  chain tx { type filter hook output priority 0; oifname \""
+            + dev
+            + "\""
+            + verdict
+            + "; }\n"
+            + "}\n";
+    List<String> cmd = new ArrayList<>(exec(i));
+    cmd.addAll(List.of("nft", "-f", "-"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      in.write(rules.getBytes(StandardCharsets.UTF_8));
+    }
+    Result r = finish(cmd, p);
+    if (r.code != 0) {
+      throw new IOException("'" + String.join(" ", cmd) + "' failed: " + r.output.strip());
+    }
+  }
+
+  /** Stops the drops {@link #dropRandomly} added on member {@code i}'s link; harmless if none. */
+  public synchronized void stopDropping(int i) throws IOException {
+    List<String> cmd = new ArrayList<>(exec(i));
+    cmd.addAll(List.of("nft", "delete", "table", "inet", lossTable()));
+    try {
+      run(cmd);
+    } catch (IOException e) {
+      // no nft command: nothing was added
+    }
+  }
+
+  private String lossTable() {
+    return "rmc" + run + "loss";
+  }
+
   /** Removes the loss and delay from member {@code i}'s link. */
   public synchronized void restore(int i) throws IOException {
     run(List.of("tc", "qdisc", "del", "dev", hostVeth(i), "root"));
@@ -251,6 +330,11 @@ public final class NetworkNamespaces implements AutoCloseable {
 
   private static Result run(List<String> cmd) throws IOException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    return finish(cmd, p);
+  }
+
+  private static Result finish(List<String> cmd, Process p) throws IOException {
     try {
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
