@@ -136,14 +136,25 @@ final class ClientSession {
     ClientSession s =
         new ClientSession(
             client, UUID.randomUUID(), TimeUnit.MILLISECONDS.toNanos(ttlMillis), shardCount);
-    long sent = client.time().nanoTime();
+    long first = client.time().nanoTime();
+    // Every group acknowledged the last attempt (an attempt is retried whole until all do), so
+    // the session is valid for a TTL from that attempt's send time. Counting from the first one
+    // made an open that retried through elections for longer than the TTL start out already
+    // past its validity, unannounced, and lost a grace period later, before its first heartbeat
+    // (seen in EnsembleFailoverTest: a session opened right after a kill, on a loaded host).
+    java.util.concurrent.atomic.AtomicLong lastSent = new java.util.concurrent.atomic.AtomicLong();
     SessionReply reply =
         await(
             s.retrying(
-                () ->
-                    client.service().openSession(new OpenSessionRequest(s.id, ttlMillis, s.shards)),
+                () -> {
+                  lastSent.set(client.time().nanoTime());
+                  return client
+                      .service()
+                      .openSession(new OpenSessionRequest(s.id, ttlMillis, s.shards));
+                },
                 ClientSession::worst,
-                sent + client.requestTimeout().toNanos()));
+                first + client.requestTimeout().toNanos()));
+    long sent = lastSent.get();
     Status worst = worst(reply);
     if (worst != Status.OK) {
       String why = firstProblem(reply);

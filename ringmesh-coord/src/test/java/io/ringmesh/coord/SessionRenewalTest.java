@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
+import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
 import io.ringmesh.coord.internal.Placement;
@@ -60,6 +61,9 @@ class SessionRenewalTest {
    */
   private volatile boolean heardAnyway;
 
+  /** How many more session opens are answered UNAVAILABLE on every group, as in an election. */
+  private final AtomicInteger opensToFail = new AtomicInteger();
+
   private final AtomicInteger heartbeatCalls = new AtomicInteger();
   private final List<List<Integer>> heartbeats = new CopyOnWriteArrayList<>();
 
@@ -96,6 +100,18 @@ class SessionRenewalTest {
             (proxy, method, args) -> {
               if (method.getName().equals("heartbeat")) {
                 return heartbeat(real, (HeartbeatRequest) args[0]);
+              }
+              if (method.getName().equals("openSession") && opensToFail.getAndDecrement() > 0) {
+                List<ShardOutcome> none = new ArrayList<>();
+                for (int g : ((OpenSessionRequest) args[0]).shards()) {
+                  none.add(
+                      new ShardOutcome(
+                          g,
+                          Status.UNAVAILABLE,
+                          "no leader for group " + g + " (test)",
+                          Optional.empty()));
+                }
+                return CompletableFuture.completedFuture(new SessionReply(none));
               }
               try {
                 return method.invoke(real, args);
@@ -176,6 +192,34 @@ class SessionRenewalTest {
     assertThat(lost.get()).as("why the lease was lost").isNull();
     assertThat(lease.isValid()).isTrue();
     assertThat(c.holder(lease.name()).holder()).contains(c.sessionId());
+  }
+
+  @Test
+  void aSessionWhoseOpenWasRetriedForLongerThanItsTtlStartsValid() throws Exception {
+    // Enough failed attempts that the retries (10 ms doubling to 500 ms) outlast the TTL.
+    opensToFail.set(14);
+    long start = clock.nanoTime();
+    // Building the client opens its session.
+    CompletableFuture<LockClient> built = CompletableFuture.supplyAsync(this::newClient);
+    Await.until(() -> opensToFail.get() < 14, () -> "the first attempt to open the session");
+    while (opensToFail.get() > 0) {
+      clock.advance(STEP); // each retry falls due on this clock and fails at once
+    }
+    clock.advanceUntilDone(built, Duration.ofSeconds(20)); // to the attempt that goes through
+    LockClient c = built.get(20, TimeUnit.SECONDS);
+    java.util.UUID session = c.sessionId();
+    assertThat(Duration.ofNanos(clock.nanoTime() - start))
+        .as("time the open took, on the fake clock")
+        .isGreaterThan(TTL);
+
+    Lease lease = c.acquire(nameOnShard(2), Duration.ofSeconds(5));
+    AtomicReference<@Nullable LockException> lost = new AtomicReference<>();
+    lease.onLost(lost::set);
+    assertThat(lease.isValid()).as("a lease of the session just opened is valid").isTrue();
+    pass(TTL.multipliedBy(2), c);
+    assertThat(lost.get()).as("why the lease was lost").isNull();
+    assertThat(lease.isValid()).isTrue();
+    assertThat(c.sessionId()).isEqualTo(session);
   }
 
   @Test
