@@ -508,7 +508,7 @@ public final class Coordinator implements AutoCloseable {
       // be, so that a new coordinator set spreads it like the rest.
       for (int i = 0; i <= metadata.shards(); i++) {
         RaftGroupId gid = RaftGroupId.valueOf(metadata.groupUuid(i));
-        ShardService s = new ShardService(i, gid, time, executor);
+        ShardService s = new ShardService(i, gid, time, executor, leaderWait(electionTimeoutMax));
         services.add(s);
         byGroup.put(gid, s);
         List<String> replicaIds = Placement.replicas(i, ids, r);
@@ -657,6 +657,25 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
+     * How long a request that meets an election on a coordinator waits there for it to end
+     * (ShardService parks it until a leader is known): four election timeouts, at least a second.
+     * Elections on a loaded two-core host took up to 3.6 s (EnsembleFailoverTest under eight busy
+     * loops), so one park does not always cover one; the client's retry then parks again, with a
+     * back-off that stays short because few attempts fail.
+     */
+    static Duration leaderWait(@Nullable Duration electionTimeoutMax) {
+      Duration four = electionMax(electionTimeoutMax).multipliedBy(4);
+      return four.compareTo(Duration.ofSeconds(1)) > 0 ? four : Duration.ofSeconds(1);
+    }
+
+    private static Duration electionMax(@Nullable Duration electionTimeoutMax) {
+      return electionTimeoutMax != null
+          ? electionTimeoutMax
+          : Duration.ofMillis(
+              RaftServerConfigKeys.Rpc.TIMEOUT_MAX_DEFAULT.toLong(TimeUnit.MILLISECONDS));
+    }
+
+    /**
      * How long a leader that lost its majority's heartbeats sits out elections: about one election,
      * not Ratis' 10 s.
      *
@@ -674,12 +693,7 @@ public final class Coordinator implements AutoCloseable {
      * replicas have held an election by then.
      */
     static Duration stepDownWait(@Nullable Duration electionTimeoutMax) {
-      Duration max =
-          electionTimeoutMax != null
-              ? electionTimeoutMax
-              : Duration.ofMillis(
-                  RaftServerConfigKeys.Rpc.TIMEOUT_MAX_DEFAULT.toLong(TimeUnit.MILLISECONDS));
-      Duration twice = max.multipliedBy(2);
+      Duration twice = electionMax(electionTimeoutMax).multipliedBy(2);
       return twice.compareTo(Duration.ofSeconds(1)) > 0 ? twice : Duration.ofSeconds(1);
     }
 

@@ -117,11 +117,41 @@ public final class ShardService implements LockStateMachine.Listener {
   private final ConcurrentHashMap<CompletableFuture<RegistryReply>, Watch> watches =
       new ConcurrentHashMap<>();
 
+  /*
+   * Requests that meet an election wait here for it, not at the client. A replica that knows no
+   * leader (the old one died and the election is on), or that leads but is not ready yet (its
+   * first entry of the term is not applied), used to answer UNAVAILABLE at once, and the client
+   * retried on its exponential backoff (10 ms doubling to 500 ms): the retry after the election
+   * ended came up to half a second late, which was most of the gap between a shard's new leader
+   * and the first grant in EnsembleFailoverTest on a loaded host. Now such a request is parked
+   * until this replica hears of a leader (StateMachine#notifyLeaderChanged) or becomes a ready one
+   * (notifyLeaderReady), then goes on at once: to Ratis, which answers NOT_LEADER with the new
+   * leader's id, which the client follows without a backoff, or to this replica's own log. The park
+   * is bounded by leaderWait on this coordinator's clock; past it the request is answered
+   * UNAVAILABLE as before and the client's backoff takes over. etcd does the same for proposals
+   * (they queue until the Raft node has a leader); Ratis' own client retries instead. Parked
+   * requests sit in a set, not on a future's dependents, so that a long leaderless spell (a
+   * minority partition) does not accumulate the ones whose wait ended.
+   */
+  private final Duration leaderWait;
+
+  private final Set<Runnable> awaitingLeader = ConcurrentHashMap.newKeySet();
+
   public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
+    this(shard, groupId, time, executor, Duration.ZERO);
+  }
+
+  /**
+   * @param leaderWait how long a request that meets an election waits for its end before it is
+   *     answered UNAVAILABLE; zero answers at once
+   */
+  public ShardService(
+      int shard, RaftGroupId groupId, TimeSource time, Executor executor, Duration leaderWait) {
     this.shard = shard;
     this.groupId = groupId;
     this.time = time;
     this.executor = executor;
+    this.leaderWait = leaderWait;
   }
 
   /** A new state machine for this shard, bound to this service; Ratis calls this on start. */
@@ -533,6 +563,7 @@ public final class ShardService implements LockStateMachine.Listener {
     // Whoever leads next starts every session's TTL afresh; timers belong to the old term.
     resetLeaderState();
     endWatches(Status.UNAVAILABLE, "the registry's leader changed; re-issue the watch");
+    wakeAwaitingLeader();
   }
 
   @Override
@@ -540,6 +571,70 @@ public final class ShardService implements LockStateMachine.Listener {
     resetLeaderState();
     firstReady.complete(null);
     executor.execute(this::sweep);
+    wakeAwaitingLeader();
+  }
+
+  private void wakeAwaitingLeader() {
+    for (Runnable r : awaitingLeader) {
+      if (awaitingLeader.remove(r)) {
+        executor.execute(r);
+      }
+    }
+  }
+
+  /**
+   * Whether this replica hosts the group and is between leaders: it knows none, or it leads and is
+   * not ready yet.
+   */
+  private boolean electing() {
+    RaftServer s = server;
+    if (closed || s == null) {
+      return false;
+    }
+    try {
+      DivisionInfo info = s.getDivision(groupId).getInfo();
+      return info.isLeader() ? !info.isLeaderReady() : info.getLeaderId() == null;
+    } catch (java.io.IOException | RuntimeException notHosted) {
+      return false;
+    }
+  }
+
+  /**
+   * Runs {@code then} now if this replica is not between leaders, else once it hears of a leader or
+   * becomes a ready one, or with {@code timedOut} true once {@link #leaderWait} has passed since
+   * {@code sinceNanos}.
+   */
+  private void whenLeaderKnown(long sinceNanos, java.util.function.Consumer<Boolean> then) {
+    long left = sinceNanos + leaderWait.toNanos() - time.nanoTime();
+    if (left <= 0 || !electing()) {
+      then.accept(left <= 0 && electing());
+      return;
+    }
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    TimeSource.Cancellable[] timer = new TimeSource.Cancellable[1];
+    Runnable wake =
+        () -> {
+          if (done.compareAndSet(false, true)) {
+            TimeSource.Cancellable t = timer[0];
+            if (t != null) {
+              t.cancel();
+            }
+            whenLeaderKnown(sinceNanos, then); // a leader named, or ready; or not yet: again
+          }
+        };
+    awaitingLeader.add(wake);
+    timer[0] =
+        time.schedule(
+            Duration.ofNanos(left),
+            () -> {
+              if (awaitingLeader.remove(wake) && done.compareAndSet(false, true)) {
+                then.accept(electing());
+              }
+            });
+    if (!electing() && awaitingLeader.remove(wake)) {
+      wake.run(); // the election ended between the check and the park
+    }
   }
 
   private void resetLeaderState() {
@@ -643,6 +738,32 @@ public final class ShardService implements LockStateMachine.Listener {
   private record Reply(Status status, String text, @Nullable Message message) {}
 
   private CompletableFuture<Reply> submit(
+      Message message, RaftClientRequest.@Nullable Type readType) {
+    if (leaderWait.isZero() || !electing()) {
+      return submitNow(message, readType);
+    }
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    whenLeaderKnown(
+        time.nanoTime(),
+        timedOut -> {
+          if (timedOut) {
+            reply.complete(
+                new Reply(
+                    Status.UNAVAILABLE,
+                    "shard "
+                        + shard
+                        + " elected no leader within "
+                        + leaderWait.toMillis()
+                        + " ms (a majority of its replicas may be down or cut off); retry",
+                    null));
+          } else {
+            submitNow(message, readType).whenComplete((r, t) -> reply.complete(r));
+          }
+        });
+    return reply;
+  }
+
+  private CompletableFuture<Reply> submitNow(
       Message message, RaftClientRequest.@Nullable Type readType) {
     RaftServer s = server;
     if (closed || s == null) {

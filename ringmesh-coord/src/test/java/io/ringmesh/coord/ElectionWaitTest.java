@@ -1,0 +1,196 @@
+package io.ringmesh.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringmesh.coord.internal.Messages.GroupInfo;
+import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
+import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.RemoteCoordinatorService;
+import io.ringmesh.coord.internal.Status;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A request that reaches a coordinator while its shard elects a leader waits there for the
+ * election, instead of being turned away for the client to retry on its back-off: it goes on as
+ * soon as the coordinator hears of a leader, and it is answered UNAVAILABLE, naming the wait, only
+ * when no leader comes within the coordinator's leader wait (on its clock, a fake one here).
+ *
+ * <p>Three coordinators in this JVM with one shard; two of them are closed, so the one left cannot
+ * elect anyone until another comes back.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ElectionWaitTest {
+  private static final int SIZE = 3;
+
+  /** Longer than Ratis' default, so that three servers in one JVM hold no spurious elections. */
+  private static final Duration ELECTION_MIN = Duration.ofSeconds(1);
+
+  private static final Duration ELECTION_MAX = Duration.ofSeconds(2);
+
+  @TempDir Path dataDir;
+  private final FakeTimeSource clock = new FakeTimeSource();
+  private final RpcClient rpc = RpcClient.builder().build();
+  private final List<@Nullable Coordinator> coordinators = new ArrayList<>();
+  private final List<Integer> rpcPorts = new ArrayList<>();
+  private @Nullable String peers;
+
+  private Coordinator startOne(int i) throws IOException {
+    return Coordinator.builder()
+        .dataDirectory(dataDir.resolve("c" + i))
+        .peers(java.util.Objects.requireNonNull(peers))
+        .self("c" + i)
+        .replicas(SIZE)
+        .shards(1)
+        .electionTimeout(ELECTION_MIN, ELECTION_MAX)
+        .timeSource(clock)
+        .rpcPort(rpcPorts.get(i))
+        .start();
+  }
+
+  @BeforeEach
+  void startAll() throws Exception {
+    for (int i = 0; i < SIZE; i++) {
+      rpcPorts.add(FreePorts.next());
+    }
+    peers = FreePorts.peerList(SIZE);
+    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
+    try {
+      List<Future<Coordinator>> started = new ArrayList<>();
+      for (int i = 0; i < SIZE; i++) {
+        int n = i;
+        started.add(pool.submit(() -> startOne(n)));
+      }
+      for (Future<Coordinator> f : started) {
+        coordinators.add(f.get());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    Await.until(() -> leaderOfShard0() >= 0, () -> "a leader for shard 0");
+  }
+
+  @AfterEach
+  void closeAll() {
+    for (Coordinator c : coordinators) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    rpc.close();
+  }
+
+  private int leaderOfShard0() {
+    for (int i = 0; i < coordinators.size(); i++) {
+      Coordinator c = coordinators.get(i);
+      if (c != null && c.ledShards().contains(0)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Closes every coordinator but one that does not lead shard 0, waits until that one knows no
+   * leader of the shard (it is electing, and cannot win alone), and returns its index and a service
+   * that calls only it.
+   */
+  private int isolateAFollower() {
+    int leader = leaderOfShard0();
+    int survivor = (leader + 1) % SIZE;
+    for (int i = 0; i < SIZE; i++) {
+      if (i != survivor) {
+        java.util.Objects.requireNonNull(coordinators.get(i)).close();
+        coordinators.set(i, null);
+      }
+    }
+    return survivor;
+  }
+
+  private RemoteCoordinatorService only(int i) {
+    return new RemoteCoordinatorService(
+        rpc, false, List.of(Endpoint.of("127.0.0.1", rpcPorts.get(i))), Duration.ofSeconds(60));
+  }
+
+  private static Optional<String> leaderSeenBy(RemoteCoordinatorService one) {
+    try {
+      for (GroupInfo g : one.groups().get(5, TimeUnit.SECONDS).groups()) {
+        if (!g.registry() && g.shard() == 0) {
+          return g.leader();
+        }
+      }
+    } catch (Exception e) {
+      return Optional.of("unknown: " + e);
+    }
+    return Optional.of("unknown: no shard 0 in the answer");
+  }
+
+  private static ShardOutcome outcome(CompletableFuture<SessionReply> call) throws Exception {
+    return call.get(60, TimeUnit.SECONDS).shards().getFirst();
+  }
+
+  @Test
+  void aRequestDuringAnElectionGoesOnWhenALeaderIsElected() throws Exception {
+    int survivor = isolateAFollower();
+    try (RemoteCoordinatorService one = only(survivor)) {
+      Await.until(
+          () -> leaderSeenBy(one).isEmpty(),
+          () -> "c" + survivor + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
+      CompletableFuture<SessionReply> open =
+          one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+      // The clock never moves here, so the park can end only by an election: bring one back.
+      int back = (survivor + 1) % SIZE;
+      coordinators.set(back, startOne(back));
+      ShardOutcome o = outcome(open);
+      // OK if the survivor won the election, NOT_LEADER naming the winner if the other did; never
+      // UNAVAILABLE, which is what the survivor answered at once before it waited.
+      assertThat(o.status())
+          .as("answer after the election: %s", o)
+          .isIn(Status.OK, Status.NOT_LEADER);
+      if (o.status() == Status.NOT_LEADER) {
+        assertThat(o.leaderHint()).as("the winner, named").contains("c" + back);
+      }
+    }
+  }
+
+  @Test
+  void aRequestIsAnsweredUnavailableWhenNoLeaderComesWithinTheWait() throws Exception {
+    int survivor = isolateAFollower();
+    Duration wait = Coordinator.Builder.leaderWait(ELECTION_MAX);
+    try (RemoteCoordinatorService one = only(survivor)) {
+      Await.until(
+          () -> leaderSeenBy(one).isEmpty(),
+          () -> "c" + survivor + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
+      CompletableFuture<SessionReply> open =
+          one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+      Await.until(
+          () -> clock.pending().contains(wait.toNanos()),
+          () -> "the request parked for " + wait + "; timers due in " + clock.pending());
+      assertThat(open).isNotDone();
+      clock.advance(wait);
+      ShardOutcome o = outcome(open);
+      assertThat(o.status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(o.message())
+          .contains("shard 0 elected no leader within " + wait.toMillis() + " ms");
+    }
+  }
+}
