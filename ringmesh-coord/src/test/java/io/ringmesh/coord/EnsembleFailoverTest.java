@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -191,34 +192,39 @@ class EnsembleFailoverTest extends ProcessEnsembleTest {
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
-  // Not in the default suite: on a host loaded far past its cores (a clean-clone CI run here, next
-  // to another engineer's benchmark) the victim's shard was granting again 618 ms after the kill,
-  // then went without a ready leader for more than the TTL and grace some 12 s later, and the
-  // holder's session was lost (docs/reliability.md). Run with RINGMESH_FAILOVER_TESTS=1.
-  @EnabledIfEnvironmentVariable(named = "RINGMESH_FAILOVER_TESTS", matches = "1")
   void killingAShardLeaderLosesNoLockAndTheShardGrantsAgainQuickly() throws Exception {
     withHoldings(
         (cluster, victim, victimName, all, holder, holdings) -> {
-          long killed = System.nanoTime();
-          cluster.kill(victim); // SIGKILL
-          Duration failover;
+          // The prober is a client of the cluster from before the kill, as the shard's users are:
+          // its first grant on the victim's shard is the failover figure. A client started at the
+          // kill is timed too: it must open its session on every shard first.
           try (LockClient prober = client(all, Duration.ofSeconds(30))) {
-            // A new session: opening it already needs every shard, the victim's included, to
-            // have a leader.
-            prober.acquire(anotherNameOnShard(0, victimName), Duration.ofSeconds(30)).close();
-            failover = Duration.ofNanos(System.nanoTime() - killed);
+            String probe = anotherNameOnShard(0, victimName);
+            long killed = System.nanoTime();
+            cluster.kill(victim); // SIGKILL
+            CompletableFuture<Duration> fresh =
+                CompletableFuture.supplyAsync(
+                    () -> {
+                      try (LockClient late = client(all, Duration.ofSeconds(30))) {
+                        late.acquire(probe + "-late", Duration.ofSeconds(30)).close();
+                        return Duration.ofNanos(System.nanoTime() - killed);
+                      }
+                    });
+            prober.acquire(probe, Duration.ofSeconds(30)).close();
+            Duration failover = Duration.ofNanos(System.nanoTime() - killed);
+            Duration late = fresh.get(60, TimeUnit.SECONDS);
             System.out.printf(
                 "issue #6 failover: shard of '%s' led by c%d granted again %d ms after SIGKILL"
-                    + " (target 2,000 ms)%n",
-                victimName, victim, failover.toMillis());
+                    + " (target 2,000 ms); a client started at the kill was granted after %d ms%n",
+                victimName, victim, failover.toMillis(), late.toMillis());
             // Three TTLs after the kill, every lease has outlived its TTL and grace period, so
             // any renewal the dead coordinator's groups missed would have cost it.
             holdings.keptUntil(killed + TTL.multipliedBy(3).toNanos(), "SIGKILL");
             holdings.checkedBy(prober);
+            // The 2 s target is a benchmark figure, printed above and reported in docs; on a
+            // shared two-core machine the assertion guards only that the shard comes back at all.
+            assertThat(failover).isLessThan(Duration.ofSeconds(30));
           }
-          // The 2 s target is a benchmark figure, printed above and reported in docs; on a
-          // shared two-core machine the assertion guards only that the shard comes back at all.
-          assertThat(failover).isLessThan(Duration.ofSeconds(30));
         });
   }
 
