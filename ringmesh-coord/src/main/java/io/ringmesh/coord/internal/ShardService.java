@@ -184,6 +184,7 @@ public final class ShardService implements LockStateMachine.Listener {
   /** Stops serving: open calls end with UNAVAILABLE, timers are cancelled. */
   public void close() {
     closed = true;
+    wakeAwaitingLeader(); // each is answered "coordinator is shut down" at once
     resetLeaderState();
     endWatches(Status.UNAVAILABLE, "coordinator shut down; re-issue the watch");
     for (WaitKey key : waits.keySet()) {
@@ -577,7 +578,11 @@ public final class ShardService implements LockStateMachine.Listener {
   private void wakeAwaitingLeader() {
     for (Runnable r : awaitingLeader) {
       if (awaitingLeader.remove(r)) {
-        executor.execute(r);
+        try {
+          executor.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+          r.run();
+        }
       }
     }
   }
