@@ -73,8 +73,12 @@ class EnsembleFailoverTest extends ProcessEnsembleTest {
     }
   }
 
-  /** The holders' session TTL: the chaos suite's, shorter than the 10 s default. */
-  private static final Duration TTL = Duration.ofSeconds(4);
+  /**
+   * The holders' session TTL: the client's default. (It was the chaos suite's 4 s; on a host loaded
+   * 25 times past its cores a holder's session then lapsed before any fault, while the test was
+   * still taking its locks. The chaos runs keep 4 s and count the leases lost.)
+   */
+  private static final Duration TTL = Duration.ofSeconds(10);
 
   private static LockClient client(String connect, Duration requestTimeout) {
     // The first sessions wait for every shard's first election (generous: two shared cores).
@@ -217,9 +221,9 @@ class EnsembleFailoverTest extends ProcessEnsembleTest {
                 "issue #6 failover: shard of '%s' led by c%d granted again %d ms after SIGKILL"
                     + " (target 2,000 ms); a client started at the kill was granted after %d ms%n",
                 victimName, victim, failover.toMillis(), late.toMillis());
-            // Three TTLs after the kill, every lease has outlived its TTL and grace period, so
-            // any renewal the dead coordinator's groups missed would have cost it.
-            holdings.keptUntil(killed + TTL.multipliedBy(3).toNanos(), "SIGKILL");
+            // Two TTLs and a margin after the kill, every lease has outlived its TTL and grace
+            // period, so any renewal the dead coordinator's groups missed would have cost it.
+            holdings.keptUntil(killed + TTL.multipliedBy(2).plusSeconds(2).toNanos(), "SIGKILL");
             holdings.checkedBy(prober);
             // The 2 s target is a benchmark figure, printed above and reported in docs; on a
             // shared two-core machine the assertion guards only that the shard comes back at all.
