@@ -144,6 +144,15 @@ class ElectionWaitTest {
     return Optional.of("unknown: no shard 0 in the answer");
   }
 
+  /** Waits until coordinator {@code i} knows no leader of shard 0, then opens a session there. */
+  private static CompletableFuture<SessionReply> openDuringTheElection(
+      RemoteCoordinatorService one, int i) {
+    Await.until(
+        () -> leaderSeenBy(one).isEmpty(),
+        () -> "c" + i + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
+    return one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+  }
+
   private static ShardOutcome outcome(CompletableFuture<SessionReply> call) throws Exception {
     return call.get(60, TimeUnit.SECONDS).shards().getFirst();
   }
@@ -152,11 +161,7 @@ class ElectionWaitTest {
   void aRequestDuringAnElectionGoesOnWhenALeaderIsElected() throws Exception {
     int survivor = isolateAFollower();
     try (RemoteCoordinatorService one = only(survivor)) {
-      Await.until(
-          () -> leaderSeenBy(one).isEmpty(),
-          () -> "c" + survivor + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
-      CompletableFuture<SessionReply> open =
-          one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+      CompletableFuture<SessionReply> open = openDuringTheElection(one, survivor);
       // The clock never moves here, so the park can end only by an election: bring one back.
       int back = (survivor + 1) % SIZE;
       coordinators.set(back, startOne(back));
@@ -177,11 +182,7 @@ class ElectionWaitTest {
     int survivor = isolateAFollower();
     Duration wait = Coordinator.Builder.leaderWait(ELECTION_MAX);
     try (RemoteCoordinatorService one = only(survivor)) {
-      Await.until(
-          () -> leaderSeenBy(one).isEmpty(),
-          () -> "c" + survivor + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
-      CompletableFuture<SessionReply> open =
-          one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+      CompletableFuture<SessionReply> open = openDuringTheElection(one, survivor);
       Await.until(
           () -> clock.pending().contains(wait.toNanos()),
           () -> "the request parked for " + wait + "; timers due in " + clock.pending());
