@@ -2,7 +2,12 @@ package io.ringmesh.coord;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.AcquireReply;
+import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.Messages.GroupInfo;
+import io.ringmesh.coord.internal.Messages.LockInfoReply;
+import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
@@ -115,15 +120,36 @@ class ElectionWaitTest {
    * that calls only it.
    */
   private int isolateAFollower() {
-    int leader = leaderOfShard0();
-    int survivor = (leader + 1) % SIZE;
+    int survivor = (leaderOfShard0() + 1) % SIZE;
+    isolate(survivor);
+    return survivor;
+  }
+
+  /**
+   * Closes every coordinator but the one that leads shard 0 once it is the shard's preferred leader
+   * (Ratis priority 1), and returns it. Without followers it steps down; when one comes back it
+   * wins the election again, since it rejects candidates of lower priority with logs equal to its
+   * own.
+   */
+  private int isolateThePreferredLeader() {
+    String preferred =
+        io.ringmesh.coord.internal.Placement.preferredLeaders(1, List.of("c0", "c1", "c2"), SIZE)
+            .getFirst();
+    int survivor = Integer.parseInt(preferred.substring(1));
+    Await.until(
+        () -> leaderOfShard0() == survivor,
+        () -> "shard 0 led by its preferred " + preferred + ", not c" + leaderOfShard0());
+    isolate(survivor);
+    return survivor;
+  }
+
+  private void isolate(int survivor) {
     for (int i = 0; i < SIZE; i++) {
       if (i != survivor) {
         java.util.Objects.requireNonNull(coordinators.get(i)).close();
         coordinators.set(i, null);
       }
     }
-    return survivor;
   }
 
   private RemoteCoordinatorService only(int i) {
@@ -147,10 +173,27 @@ class ElectionWaitTest {
   /** Waits until coordinator {@code i} knows no leader of shard 0, then opens a session there. */
   private static CompletableFuture<SessionReply> openDuringTheElection(
       RemoteCoordinatorService one, int i) {
+    awaitElection(one, i);
+    return one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+  }
+
+  private static void awaitElection(RemoteCoordinatorService one, int i) {
     Await.until(
         () -> leaderSeenBy(one).isEmpty(),
         () -> "c" + i + " to know no leader of shard 0; it sees " + leaderSeenBy(one));
-    return one.openSession(new OpenSessionRequest(UUID.randomUUID(), 10_000, List.of(0)));
+  }
+
+  /** How many requests are parked on the fake clock, each with a timer of exactly {@code wait}. */
+  private long parkedFor(Duration wait) {
+    return clock.pending().stream().filter(d -> d == wait.toNanos()).count();
+  }
+
+  private RemoteCoordinatorService any() {
+    List<Endpoint> all = new ArrayList<>();
+    for (int port : rpcPorts) {
+      all.add(Endpoint.of("127.0.0.1", port));
+    }
+    return new RemoteCoordinatorService(rpc, false, all, Duration.ofSeconds(60));
   }
 
   private static ShardOutcome outcome(CompletableFuture<SessionReply> call) throws Exception {
@@ -174,6 +217,46 @@ class ElectionWaitTest {
       if (o.status() == Status.NOT_LEADER) {
         assertThat(o.leaderHint()).as("the winner, named").contains("c" + back);
       }
+    }
+  }
+
+  @Test
+  void aWaitCancelledDuringTheElectionIsWithdrawnAfterItsAcquireNotBefore() throws Exception {
+    UUID session = UUID.randomUUID();
+    String name = "lock-0"; // the only shard
+    try (RemoteCoordinatorService all = any()) {
+      ShardOutcome opened =
+          outcome(all.openSession(new OpenSessionRequest(session, 60_000, List.of(0))));
+      assertThat(opened.status()).as("open: %s", opened).isEqualTo(Status.OK);
+    }
+    // The survivor must win the election after, so that the parked requests reach its own log.
+    int survivor = isolateThePreferredLeader();
+    Duration wait = Coordinator.Builder.leaderWait(ELECTION_MAX);
+    try (RemoteCoordinatorService one = only(survivor)) {
+      awaitElection(one, survivor);
+      CompletableFuture<AcquireReply> acquire =
+          one.acquire(new AcquireRequest(session, 1, 1, name, AcquireMode.WAIT, 0, false));
+      Await.until(() -> parkedFor(wait) == 1, () -> "the acquire parked; " + clock.pending());
+      // The caller gives up: the coordinator proposes a Withdraw, which parks behind the acquire.
+      acquire.cancel(false);
+      Await.until(() -> parkedFor(wait) == 2, () -> "the withdrawal parked; " + clock.pending());
+      int back = (survivor + 1) % SIZE;
+      coordinators.set(back, startOne(back));
+    }
+    // In arrival order the acquire is granted and the withdrawal releases that grant; the other
+    // way round the withdrawal finds nothing and the lock stays with a caller that gave up.
+    Await.until(() -> leaderOfShard0() == survivor, () -> "c" + survivor + " leading again");
+    try (RemoteCoordinatorService all = any()) {
+      Await.until(
+          () -> {
+            try {
+              LockInfoReply r = all.describe(new LockInfoRequest(name)).get(10, TimeUnit.SECONDS);
+              return r.status() == Status.OK && !r.held();
+            } catch (Exception notYet) {
+              return false;
+            }
+          },
+          () -> "lock " + name + " free after the election");
     }
   }
 

@@ -129,13 +129,25 @@ public final class ShardService implements LockStateMachine.Listener {
    * leader's id, which the client follows without a backoff, or to this replica's own log. The park
    * is bounded by leaderWait on this coordinator's clock; past it the request is answered
    * UNAVAILABLE as before and the client's backoff takes over. etcd does the same for proposals
-   * (they queue until the Raft node has a leader); Ratis' own client retries instead. Parked
-   * requests sit in a set, not on a future's dependents, so that a long leaderless spell (a
-   * minority partition) does not accumulate the ones whose wait ended.
+   * (they queue until the Raft node has a leader); Ratis' own client retries instead.
+   *
+   * Parked requests keep their arrival order, and a request that arrives while any is parked
+   * queues behind them even if the election has just ended: a cancelled wait's Withdraw must reach
+   * the log after the Acquire it withdraws, or the lock would be granted to a caller that gave up.
+   * The queue is drained in order, under parkLock, by one task per leader event.
    */
   private final Duration leaderWait;
 
-  private final Set<Runnable> awaitingLeader = ConcurrentHashMap.newKeySet();
+  private record Parked(
+      Message message,
+      RaftClientRequest.@Nullable Type readType,
+      CompletableFuture<Reply> reply,
+      TimeSource.Cancellable[] timer) {}
+
+  private final Object parkLock = new Object();
+
+  /** Guarded by parkLock. */
+  private final java.util.ArrayDeque<Parked> parked = new java.util.ArrayDeque<>();
 
   public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
     this(shard, groupId, time, executor, Duration.ZERO);
@@ -184,7 +196,7 @@ public final class ShardService implements LockStateMachine.Listener {
   /** Stops serving: open calls end with UNAVAILABLE, timers are cancelled. */
   public void close() {
     closed = true;
-    wakeAwaitingLeader(); // each is answered "coordinator is shut down" at once
+    drainParked(); // each is answered "coordinator is shut down" at once
     resetLeaderState();
     endWatches(Status.UNAVAILABLE, "coordinator shut down; re-issue the watch");
     for (WaitKey key : waits.keySet()) {
@@ -564,7 +576,7 @@ public final class ShardService implements LockStateMachine.Listener {
     // Whoever leads next starts every session's TTL afresh; timers belong to the old term.
     resetLeaderState();
     endWatches(Status.UNAVAILABLE, "the registry's leader changed; re-issue the watch");
-    wakeAwaitingLeader();
+    drainParkedSoon();
   }
 
   @Override
@@ -572,17 +584,27 @@ public final class ShardService implements LockStateMachine.Listener {
     resetLeaderState();
     firstReady.complete(null);
     executor.execute(this::sweep);
-    wakeAwaitingLeader();
+    drainParkedSoon();
   }
 
-  private void wakeAwaitingLeader() {
-    for (Runnable r : awaitingLeader) {
-      if (awaitingLeader.remove(r)) {
-        try {
-          executor.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-          r.run();
+  private void drainParkedSoon() {
+    try {
+      executor.execute(this::drainParked);
+    } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+      drainParked();
+    }
+  }
+
+  /** Sends the parked requests on, in order, while this replica is not between leaders. */
+  private void drainParked() {
+    synchronized (parkLock) {
+      while (!parked.isEmpty() && !electing()) {
+        Parked p = parked.poll();
+        TimeSource.Cancellable t = p.timer()[0];
+        if (t != null) {
+          t.cancel();
         }
+        submitNow(p.message(), p.readType()).whenComplete((r, e) -> p.reply().complete(r));
       }
     }
   }
@@ -601,44 +623,6 @@ public final class ShardService implements LockStateMachine.Listener {
       return info.isLeader() ? !info.isLeaderReady() : info.getLeaderId() == null;
     } catch (java.io.IOException | RuntimeException notHosted) {
       return false;
-    }
-  }
-
-  /**
-   * Runs {@code then} now if this replica is not between leaders, else once it hears of a leader or
-   * becomes a ready one, or with {@code timedOut} true once {@link #leaderWait} has passed since
-   * {@code sinceNanos}.
-   */
-  private void whenLeaderKnown(long sinceNanos, java.util.function.Consumer<Boolean> then) {
-    long left = sinceNanos + leaderWait.toNanos() - time.nanoTime();
-    if (left <= 0 || !electing()) {
-      then.accept(left <= 0 && electing());
-      return;
-    }
-    java.util.concurrent.atomic.AtomicBoolean done =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    TimeSource.Cancellable[] timer = new TimeSource.Cancellable[1];
-    Runnable wake =
-        () -> {
-          if (done.compareAndSet(false, true)) {
-            TimeSource.Cancellable t = timer[0];
-            if (t != null) {
-              t.cancel();
-            }
-            whenLeaderKnown(sinceNanos, then); // a leader named, or ready; or not yet: again
-          }
-        };
-    awaitingLeader.add(wake);
-    timer[0] =
-        time.schedule(
-            Duration.ofNanos(left),
-            () -> {
-              if (awaitingLeader.remove(wake) && done.compareAndSet(false, true)) {
-                then.accept(electing());
-              }
-            });
-    if (!electing() && awaitingLeader.remove(wake)) {
-      wake.run(); // the election ended between the check and the park
     }
   }
 
@@ -744,28 +728,43 @@ public final class ShardService implements LockStateMachine.Listener {
 
   private CompletableFuture<Reply> submit(
       Message message, RaftClientRequest.@Nullable Type readType) {
-    if (leaderWait.isZero() || !electing()) {
+    if (leaderWait.isZero()) {
       return submitNow(message, readType);
     }
-    CompletableFuture<Reply> reply = new CompletableFuture<>();
-    whenLeaderKnown(
-        time.nanoTime(),
-        timedOut -> {
-          if (timedOut) {
-            reply.complete(
-                new Reply(
-                    Status.UNAVAILABLE,
-                    "shard "
-                        + shard
-                        + " elected no leader within "
-                        + leaderWait.toMillis()
-                        + " ms (a majority of its replicas may be down or cut off); retry",
-                    null));
-          } else {
-            submitNow(message, readType).whenComplete((r, t) -> reply.complete(r));
-          }
-        });
-    return reply;
+    Parked p;
+    synchronized (parkLock) {
+      if (parked.isEmpty() && !electing()) {
+        return submitNow(message, readType);
+      }
+      p = new Parked(message, readType, new CompletableFuture<>(), new TimeSource.Cancellable[1]);
+      parked.add(p);
+      p.timer()[0] =
+          time.schedule(
+              leaderWait,
+              () -> {
+                boolean removed;
+                synchronized (parkLock) {
+                  removed = parked.remove(p);
+                }
+                if (removed) {
+                  p.reply()
+                      .complete(
+                          new Reply(
+                              Status.UNAVAILABLE,
+                              "shard "
+                                  + shard
+                                  + " elected no leader within "
+                                  + leaderWait.toMillis()
+                                  + " ms (a majority of its replicas may be down or cut off);"
+                                  + " retry",
+                              null));
+                }
+              });
+    }
+    if (!electing()) {
+      drainParkedSoon(); // the election ended meanwhile, or behind others that wait for a drain
+    }
+    return p.reply();
   }
 
   private CompletableFuture<Reply> submitNow(
