@@ -87,7 +87,21 @@ final class EnsembleProcesses implements AutoCloseable {
         Placement.preferredLeaders(Coordinator.DEFAULT_SHARDS + 1, ids, Math.min(3, size()));
     try (RemoteCoordinatorService all =
         new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(2))) {
-      all.clusterInfo();
+      // Each member printed READY, but on a loaded host its first connection's handshake can
+      // outlast one call's deadline: asked until one answers.
+      AtomicReference<String> why = new AtomicReference<>("");
+      Await.until(
+          () -> {
+            try {
+              all.clusterInfo();
+              return true;
+            } catch (RuntimeException unreachable) { // LockException or RpcException
+              why.set(String.valueOf(unreachable.getMessage()));
+              return false;
+            }
+          },
+          () -> "a coordinator to answer clusterInfo; last: " + why.get(),
+          Duration.ofMinutes(1));
       AtomicReference<List<GroupInfo>> last = new AtomicReference<>(List.of());
       Await.until(
           () -> {
