@@ -23,9 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -47,10 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ElectionWaitTest {
   private static final int SIZE = 3;
 
-  /** Longer than Ratis' default, so that three servers in one JVM hold no spurious elections. */
-  private static final Duration ELECTION_MIN = Duration.ofSeconds(1);
-
-  private static final Duration ELECTION_MAX = Duration.ofSeconds(2);
+  private static final Duration ELECTION_MAX = InJvmEnsemble.ELECTION_MAX;
 
   @TempDir Path dataDir;
   private final FakeTimeSource clock = new FakeTimeSource();
@@ -60,15 +54,10 @@ class ElectionWaitTest {
   private @Nullable String peers;
 
   private Coordinator startOne(int i) throws IOException {
-    return Coordinator.builder()
-        .dataDirectory(dataDir.resolve("c" + i))
-        .peers(java.util.Objects.requireNonNull(peers))
-        .self("c" + i)
+    return InJvmEnsemble.member(
+            dataDir, java.util.Objects.requireNonNull(peers), i, rpcPorts.get(i), clock)
         .replicas(SIZE)
         .shards(1)
-        .electionTimeout(ELECTION_MIN, ELECTION_MAX)
-        .timeSource(clock)
-        .rpcPort(rpcPorts.get(i))
         .start();
   }
 
@@ -78,19 +67,7 @@ class ElectionWaitTest {
       rpcPorts.add(FreePorts.next());
     }
     peers = FreePorts.peerList(SIZE);
-    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
-    try {
-      List<Future<Coordinator>> started = new ArrayList<>();
-      for (int i = 0; i < SIZE; i++) {
-        int n = i;
-        started.add(pool.submit(() -> startOne(n)));
-      }
-      for (Future<Coordinator> f : started) {
-        coordinators.add(f.get());
-      }
-    } finally {
-      pool.shutdown();
-    }
+    coordinators.addAll(InJvmEnsemble.startTogether(SIZE, this::startOne));
     Await.until(() -> leaderOfShard0() >= 0, () -> "a leader for shard 0");
   }
 

@@ -12,10 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,35 +40,18 @@ class EnsembleLockServiceTest extends LockServiceContract {
   private @Nullable RemoteCoordinatorService remote;
 
   private Coordinator startOne(int i) throws IOException {
-    return Coordinator.builder()
-        .dataDirectory(dataDir.resolve("c" + i))
-        .peers(java.util.Objects.requireNonNull(peers))
-        .self("c" + i)
+    return InJvmEnsemble.member(
+            dataDir, java.util.Objects.requireNonNull(peers), i, rpcPorts.get(i), clock)
         .replicas(SIZE)
         .shards(SHARDS)
-        .electionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2))
-        .timeSource(clock)
         .sessionCheckInterval(CHECK_INTERVAL)
-        .rpcPort(rpcPorts.get(i))
         .start();
   }
 
   /** Starts all three at once (each needs the others for a majority) and waits for leaders. */
   private void startAll() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
-    try {
-      List<Future<Coordinator>> started = new ArrayList<>();
-      for (int i = 0; i < SIZE; i++) {
-        int n = i;
-        started.add(pool.submit(() -> startOne(n)));
-      }
-      coordinators.clear();
-      for (Future<Coordinator> f : started) {
-        coordinators.add(f.get());
-      }
-    } finally {
-      pool.shutdown();
-    }
+    coordinators.clear();
+    coordinators.addAll(InJvmEnsemble.startTogether(SIZE, this::startOne));
     // Leaders first come from random elections, then Ratis priorities hand each shard to its
     // preferred coordinator. Tests start once that has settled: a hand-off mid-test would make a
     // request UNAVAILABLE, and the client's retry backoff runs on the fake clock.
@@ -142,13 +121,7 @@ class EnsembleLockServiceTest extends LockServiceContract {
   }
 
   private void stopCoordinators() {
-    List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (Coordinator c : coordinators) {
-      if (c != null) {
-        stops.add(CompletableFuture.runAsync(c::close));
-      }
-    }
-    CompletableFuture.allOf(stops.toArray(CompletableFuture<?>[]::new)).join();
+    InJvmEnsemble.closeTogether(coordinators);
     coordinators.clear();
   }
 

@@ -15,9 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -60,16 +57,10 @@ class EnsembleMembershipTest {
   }
 
   private Coordinator startOne(int i, String peers, boolean join) throws IOException {
-    return Coordinator.builder()
-        .dataDirectory(dataDir.resolve("c" + i))
-        .peers(peers)
-        .self("c" + i)
+    return InJvmEnsemble.member(dataDir, peers, i, rpcPorts.get(i), clock)
         .replicas(REPLICAS)
         .shards(SHARDS)
         .join(join)
-        .electionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2))
-        .timeSource(clock)
-        .rpcPort(rpcPorts.get(i))
         .start();
   }
 
@@ -83,19 +74,7 @@ class EnsembleMembershipTest {
         endpoints.add(Endpoint.of("127.0.0.1", rpcPorts.get(i)));
       }
     }
-    ExecutorService pool = Executors.newFixedThreadPool(3);
-    try {
-      List<Future<Coordinator>> started = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        int n = i;
-        started.add(pool.submit(() -> startOne(n, peers(3), false)));
-      }
-      for (Future<Coordinator> f : started) {
-        coordinators.add(f.get());
-      }
-    } finally {
-      pool.shutdown();
-    }
+    coordinators.addAll(InJvmEnsemble.startTogether(3, n -> startOne(n, peers(3), false)));
     remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
     awaitEveryGroupLed();
   }
@@ -105,13 +84,7 @@ class EnsembleMembershipTest {
     for (LockClient c : clients) {
       advanceUntilDone(CompletableFuture.runAsync(c::close));
     }
-    List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (Coordinator c : coordinators) {
-      if (c != null) {
-        stops.add(CompletableFuture.runAsync(c::close));
-      }
-    }
-    CompletableFuture.allOf(stops.toArray(CompletableFuture<?>[]::new)).join();
+    InJvmEnsemble.closeTogether(coordinators);
     rpc.close();
   }
 

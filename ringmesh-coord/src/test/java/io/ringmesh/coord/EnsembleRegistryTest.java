@@ -12,9 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -53,32 +50,15 @@ class EnsembleRegistryTest {
       endpoints.add(Endpoint.of("127.0.0.1", port));
     }
     peers = FreePorts.peerList(SIZE);
-    ExecutorService pool = Executors.newFixedThreadPool(SIZE);
-    try {
-      List<Future<Coordinator>> started = new ArrayList<>();
-      for (int i = 0; i < SIZE; i++) {
-        int n = i;
-        started.add(
-            pool.submit(
-                () ->
-                    Coordinator.builder()
-                        .dataDirectory(dataDir.resolve("c" + n))
-                        .peers(peers)
-                        .self("c" + n)
-                        .replicas(SIZE)
-                        .shards(SHARDS)
-                        .electionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2))
-                        .timeSource(clock)
-                        .sessionCheckInterval(Duration.ofMillis(100))
-                        .rpcPort(rpcPorts.get(n))
-                        .start()));
-      }
-      for (Future<Coordinator> f : started) {
-        coordinators.add(f.get());
-      }
-    } finally {
-      pool.shutdown();
-    }
+    coordinators.addAll(
+        InJvmEnsemble.startTogether(
+            SIZE,
+            n ->
+                InJvmEnsemble.member(dataDir, peers, n, rpcPorts.get(n), clock)
+                    .replicas(SIZE)
+                    .shards(SHARDS)
+                    .sessionCheckInterval(Duration.ofMillis(100))
+                    .start()));
     remote = new RemoteCoordinatorService(rpc, false, endpoints, Duration.ofSeconds(5));
     Await.until(() -> registryLeader() >= 0, () -> "a leader of the registry group");
     Await.until(
@@ -101,13 +81,7 @@ class EnsembleRegistryTest {
       CompletableFuture<Void> closing = CompletableFuture.runAsync(c::close);
       advanceUntilDone(closing);
     }
-    List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (Coordinator c : coordinators) {
-      if (c != null) {
-        stops.add(CompletableFuture.runAsync(c::close));
-      }
-    }
-    CompletableFuture.allOf(stops.toArray(CompletableFuture<?>[]::new)).join();
+    InJvmEnsemble.closeTogether(coordinators);
     rpc.close();
   }
 
