@@ -117,11 +117,39 @@ public final class ShardService implements LockStateMachine.Listener {
   private final ConcurrentHashMap<CompletableFuture<RegistryReply>, Watch> watches =
       new ConcurrentHashMap<>();
 
+  /** Writes to the group, batched when group commit is on. */
+  private final GroupCommit proposer;
+
+  /** A service with group commit on, one entry in flight ({@link #DEFAULT_GROUP_COMMIT}). */
   public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
+    this(shard, groupId, time, executor, DEFAULT_GROUP_COMMIT);
+  }
+
+  /** Entries in flight per shard with group commit on, unless configured otherwise. */
+  public static final int DEFAULT_GROUP_COMMIT = 1;
+
+  /**
+   * A service for one shard.
+   *
+   * @param groupCommit with N &gt; 0, at most N entries of this shard are in Ratis at once and the
+   *     lock commands that arrive meanwhile share the next entry ({@link GroupCommit}); with 0,
+   *     every command is its own entry, proposed at once (the log then holds no batch entries,
+   *     which coordinators older than group commit cannot read)
+   */
+  public ShardService(
+      int shard, RaftGroupId groupId, TimeSource time, Executor executor, int groupCommit) {
+    if (groupCommit < 0) {
+      throw new IllegalArgumentException(
+          "groupCommit must be 0 (off) or the entries in flight per shard, not " + groupCommit);
+    }
     this.shard = shard;
     this.groupId = groupId;
     this.time = time;
     this.executor = executor;
+    this.proposer =
+        groupCommit == 0
+            ? GroupCommit.off(this::submitEntry)
+            : new GroupCommit(this::submitEntry, groupCommit, Command.Batch.MAX_BATCH);
   }
 
   /** A new state machine for this shard, bound to this service; Ratis calls this on start. */
@@ -631,12 +659,22 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** Proposes a command; failures of the proposal come back as a Result, never as an exception. */
   private CompletableFuture<Result> propose(Command command) {
-    return submit(Message.valueOf(ByteString.copyFrom(command.encode())), null)
+    return proposer.propose(command);
+  }
+
+  /** Submits one entry (a command or a batch); one Result per command it carries. */
+  private CompletableFuture<List<Result>> submitEntry(Command entry, int commands) {
+    return submit(Message.valueOf(ByteString.copyFrom(entry.encode())), null)
         .thenApply(
-            reply ->
-                reply.status() == Status.OK && reply.message() != null
-                    ? LockStateMachine.decodeResult(reply.message())
-                    : Result.of(reply.status(), reply.text()));
+            reply -> {
+              if (reply.status() != Status.OK || reply.message() == null) {
+                return java.util.Collections.nCopies(
+                    commands, Result.of(reply.status(), reply.text()));
+              }
+              return entry instanceof Command.Batch
+                  ? LockStateMachine.decodeResults(reply.message())
+                  : List.of(LockStateMachine.decodeResult(reply.message()));
+            });
   }
 
   /** A Ratis reply reduced to a status, a text and (when OK) the state machine's message. */
