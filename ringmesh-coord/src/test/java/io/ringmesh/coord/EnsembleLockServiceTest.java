@@ -54,6 +54,7 @@ class EnsembleLockServiceTest extends LockServiceContract {
         .timeSource(clock)
         .sessionCheckInterval(CHECK_INTERVAL)
         .rpcPort(rpcPorts.get(i))
+        .groupCommit(1) // the batched path, replicated; the other fixtures keep the default
         .start();
   }
 

@@ -48,6 +48,12 @@ final class GroupCommit {
    * of one, and the in-flight bound only serialises the entries (a holder's Release can wait for
    * the previous holder's re-queueing Acquire to commit).
    *
+   * Measured (decision 0009, docs/benchmarks.md): with the benchmark's 32 clients over 16 shards,
+   * about two operations per shard, batches averaged 1.05 to 1.33 commands, throughput did not rise
+   * and the hand-off's p50 did; with 128 clients batches of 2.5 to 2.9 formed, without a clear
+   * gain on a loaded machine. Hence Coordinator.Builder.groupCommit defaults to 0, which bypasses
+   * this class entirely.
+   *
    * Draining without recursion: a submission may answer at once (shut down, not hosted), and its
    * callback drains the queue again. A work-in-progress counter makes the thread already draining
    * take the extra turn instead of nesting, so the stack stays flat however long the queue.
@@ -92,11 +98,6 @@ final class GroupCommit {
     this.submitter = submitter;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
-  }
-
-  /** A proposer that sends every command alone and at once: group commit off. */
-  static GroupCommit off(Submitter submitter) {
-    return new GroupCommit(submitter, Integer.MAX_VALUE, 1);
   }
 
   /** Proposes {@code command}; the future holds its own result. */

@@ -186,16 +186,6 @@ class GroupCommitTest {
   }
 
   @Test
-  void offSendsEveryCommandAtOnceAndAlone() {
-    GroupCommit gc = GroupCommit.off(this::record);
-    for (int i = 0; i < 5; i++) {
-      gc.propose(acquire("k" + i));
-    }
-    assertThat(sent).extracting(Sent::commands).containsExactly(1, 1, 1, 1, 1);
-    assertThat(sent).allSatisfy(s -> assertThat(s.entry()).isInstanceOf(Acquire.class));
-  }
-
-  @Test
   void proposalsAnsweredAtOnceDoNotNestTheStack() {
     // A shut-down shard answers every proposal at once; a long queue must drain in a loop.
     AtomicInteger calls = new AtomicInteger();
