@@ -15,6 +15,7 @@ class EmbeddedLockServiceTest extends LockServiceContract {
         .dataDirectory(dataDir)
         .timeSource(clock)
         .sessionCheckInterval(CHECK_INTERVAL)
+        .groupCommit(1) // the batched path; RemoteLockServiceTest keeps the default
         .start();
   }
 

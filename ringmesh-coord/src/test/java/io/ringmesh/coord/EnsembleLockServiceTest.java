@@ -45,6 +45,7 @@ class EnsembleLockServiceTest extends LockServiceContract {
         .replicas(SIZE)
         .shards(SHARDS)
         .sessionCheckInterval(CHECK_INTERVAL)
+        .groupCommit(1) // the batched path, replicated; the other fixtures keep the default
         .start();
   }
 

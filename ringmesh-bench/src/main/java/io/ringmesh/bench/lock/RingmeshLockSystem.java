@@ -53,6 +53,12 @@ final class RingmeshLockSystem implements LockSystem {
     if (!inProcess) {
       b.rpcPort(0);
     }
+    // For experiments: -Dringmesh.bench.groupCommit=N (0 = off) in the server JVM, for instance
+    // through JAVA_TOOL_OPTIONS; the coordinator's default otherwise.
+    Integer groupCommit = Integer.getInteger("ringmesh.bench.groupCommit");
+    if (groupCommit != null) {
+      b.groupCommit(groupCommit);
+    }
     Coordinator coordinator = b.start();
     String address;
     if (inProcess) {

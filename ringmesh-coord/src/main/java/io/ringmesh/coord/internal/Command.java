@@ -9,9 +9,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A state machine command: the payload of one Raft log entry of a lock shard or of the registry
@@ -82,6 +85,54 @@ public sealed interface Command {
       UUID session, long requestId, long oldestPendingId, String service, String nodeId)
       implements Command {}
 
+  /**
+   * Several lock commands in one log entry (group commit, see {@link GroupCommit}), applied in list
+   * order as if each were an entry of its own at the batch's index. Only {@link Acquire}, {@link
+   * Release} and {@link Withdraw} may be batched: each concerns one lock. The state machine applies
+   * at most one command per lock name of a batch (see {@link ShardState#applyEntry}), so that two
+   * grants of a lock never share a fencing token.
+   *
+   * @param commands at least one, at most {@link #MAX_BATCH}, each batchable
+   */
+  record Batch(List<Command> commands) implements Command {
+    /** The most commands one batch may carry. */
+    public static final int MAX_BATCH = 64;
+
+    public Batch {
+      commands = List.copyOf(commands);
+      if (commands.isEmpty() || commands.size() > MAX_BATCH) {
+        throw new IllegalArgumentException(
+            "a batch holds 1 to " + MAX_BATCH + " commands, not " + commands.size());
+      }
+      for (Command c : commands) {
+        if (lockName(c) == null) {
+          throw new IllegalArgumentException(
+              "a batch holds only Acquire, Release and Withdraw commands, not "
+                  + c.getClass().getSimpleName());
+        }
+      }
+    }
+
+    /** The first command's session: a batch has none of its own; see {@link #commands}. */
+    @Override
+    public UUID session() {
+      return commands.getFirst().session();
+    }
+  }
+
+  /**
+   * The one lock a batchable command concerns, or null if the command is not batchable (it concerns
+   * a whole session, the registry, or is a batch itself).
+   */
+  static @Nullable String lockName(Command command) {
+    return switch (command) {
+      case Acquire c -> c.name();
+      case Release c -> c.name();
+      case Withdraw c -> c.name();
+      default -> null;
+    };
+  }
+
   /** The encoding version written by this code. */
   byte VERSION = 1;
 
@@ -144,6 +195,15 @@ public sealed interface Command {
           writeString(out, c.service());
           writeString(out, c.nodeId());
         }
+        case Batch c -> {
+          out.writeByte(9);
+          out.writeInt(c.commands().size());
+          for (Command inner : c.commands()) {
+            byte[] encoded = inner.encode();
+            out.writeInt(encoded.length);
+            out.write(encoded);
+          }
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -196,6 +256,7 @@ public sealed interface Command {
             case 8 ->
                 new Deregister(
                     readUuid(in), in.readLong(), in.readLong(), readString(in), readString(in));
+            case 9 -> readBatch(in);
             default -> throw new IllegalArgumentException("unknown command tag " + tag);
           };
       if (in.available() > 0) {
@@ -208,6 +269,30 @@ public sealed interface Command {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static Batch readBatch(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 1 || n > Batch.MAX_BATCH) {
+      throw new IllegalArgumentException(
+          "batch of " + n + " commands (a batch holds 1 to " + Batch.MAX_BATCH + ")");
+    }
+    List<Command> commands = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int length = in.readInt();
+      if (length < 2 || length > in.available()) {
+        throw new IllegalArgumentException(
+            "command "
+                + i
+                + " of a batch has length "
+                + length
+                + " of "
+                + in.available()
+                + " left");
+      }
+      commands.add(decode(in.readNBytes(length)));
+    }
+    return new Batch(commands); // refuses nested batches and session-wide commands
   }
 
   private static <E extends Enum<E>> E enumAt(E[] values, int ordinal, String what) {

@@ -59,6 +59,10 @@ public final class LockStateMachine extends BaseStateMachine {
    *   diverge.
    * - preAppendTransaction and startTransaction are not overridden: an exception there makes the
    *   leader step down, so validation happens in the service before a command is proposed.
+   * - A Batch entry (group commit) is applied command by command by ShardState.applyEntry; the
+   *   listener hears of each command with its own outcome, and the reply message carries each
+   *   command's Result in order, so the leader answers every request as if it had had its own
+   *   entry.
    * - Snapshot installation from a leader pauses the state machine, replaces the files, and calls
    *   reinitialize(). Entries at or below the loaded snapshot's index are ignored in apply, so an
    *   apply that races with a reload cannot be applied twice (RATIS-2245, HDDS-6732).
@@ -206,16 +210,13 @@ public final class LockStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     Command command;
-    Applied applied;
+    List<Applied> applied;
     synchronized (monitor) {
+      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
       if (index <= getLastAppliedTermIndex().getIndex()) {
         // Already in the state (a snapshot loaded under us); applying it again would diverge.
-        return CompletableFuture.completedFuture(
-            Message.valueOf(
-                encodeResult(
-                    Result.of(Status.UNAVAILABLE, "entry " + index + " was already applied"))));
+        return CompletableFuture.completedFuture(Message.valueOf(alreadyApplied(index, data)));
       }
-      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
       try {
         command = Command.decode(data);
       } catch (IllegalArgumentException e) {
@@ -229,11 +230,34 @@ public final class LockStateMachine extends BaseStateMachine {
                 + "); refusing to apply further entries",
             e);
       }
-      applied = state.apply(index, command);
+      applied = state.applyEntry(index, command);
       updateLastAppliedTermIndex(entry.getTerm(), index);
     }
-    listener.onApplied(command, applied);
-    return CompletableFuture.completedFuture(Message.valueOf(encodeResult(applied.result())));
+    if (command instanceof Command.Batch batch) {
+      List<Result> results = new ArrayList<>(applied.size());
+      for (int i = 0; i < applied.size(); i++) {
+        listener.onApplied(batch.commands().get(i), applied.get(i));
+        results.add(applied.get(i).result());
+      }
+      return CompletableFuture.completedFuture(Message.valueOf(encodeResults(results)));
+    }
+    listener.onApplied(command, applied.getFirst());
+    return CompletableFuture.completedFuture(
+        Message.valueOf(encodeResult(applied.getFirst().result())));
+  }
+
+  /** The reply to an entry that was already applied: one result per command it carries. */
+  private static org.apache.ratis.thirdparty.com.google.protobuf.ByteString alreadyApplied(
+      long index, byte[] data) {
+    Result already = Result.of(Status.UNAVAILABLE, "entry " + index + " was already applied");
+    try {
+      if (Command.decode(data) instanceof Command.Batch batch) {
+        return encodeResults(java.util.Collections.nCopies(batch.commands().size(), already));
+      }
+    } catch (IllegalArgumentException e) {
+      // Not ours to judge: the entry is not applied either way.
+    }
+    return encodeResult(already);
   }
 
   @Override
@@ -315,26 +339,53 @@ public final class LockStateMachine extends BaseStateMachine {
   // ---- reply encodings (leader to its own service; never persisted) ----
 
   static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeResult(Result r) {
-    return bytes(
-        out -> {
-          out.writeByte(r.status().ordinal());
-          out.writeBoolean(r.queued());
-          out.writeLong(r.token());
-          out.writeLong(r.ticket());
-          Command.writeString(out, r.message());
-        });
+    return bytes(out -> writeResult(out, r));
   }
 
   static Result decodeResult(Message message) {
+    return parse(message, LockStateMachine::readResult);
+  }
+
+  private static void writeResult(DataOutputStream out, Result r) throws IOException {
+    out.writeByte(r.status().ordinal());
+    out.writeBoolean(r.queued());
+    out.writeLong(r.token());
+    out.writeLong(r.ticket());
+    Command.writeString(out, r.message());
+  }
+
+  private static Result readResult(DataInputStream in) throws IOException {
+    return new Result(
+        Status.values()[in.readByte()],
+        in.readBoolean(),
+        in.readLong(),
+        in.readLong(),
+        Command.readString(in));
+  }
+
+  /** The reply to a batch entry: a count, then each command's result as {@link #encodeResult}. */
+  static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeResults(
+      List<Result> results) {
+    return bytes(
+        out -> {
+          out.writeInt(results.size());
+          for (Result r : results) {
+            writeResult(out, r);
+          }
+        });
+  }
+
+  static List<Result> decodeResults(Message message) {
     return parse(
         message,
-        in ->
-            new Result(
-                Status.values()[in.readByte()],
-                in.readBoolean(),
-                in.readLong(),
-                in.readLong(),
-                Command.readString(in)));
+        in -> {
+          int n = in.readInt();
+          List<Result> results = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            results.add(readResult(in));
+          }
+          return results;
+        });
   }
 
   static org.apache.ratis.thirdparty.com.google.protobuf.ByteString encodeLockView(LockView v) {

@@ -15,11 +15,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -60,6 +62,25 @@ public final class ShardState {
    * changes and restarts, and known identically to every replica without a counter in the state.
    * A release or expiry that grants the next waiter does it in the same entry, so the waiter's
    * token is that entry's index, and the hand-off costs no extra round trip.
+   *
+   * Batches (group commit, issue #5; the leader side is GroupCommit). A Batch entry carries
+   * several Acquire, Release and Withdraw commands, applied in list order, each exactly as if it
+   * were an entry of its own at the batch's index: its own Result, its own completions, its own
+   * record in its session's table of applied requests (so a retry of any of them, alone or in
+   * another batch, gets the original result). What a batch cannot keep is "one index per
+   * command": every grant it makes has the same token. Tokens must strictly increase per lock
+   * name, so a batch may make at most one grant per name. Which commands grant is only known
+   * while applying (a Release grants the head waiter if there is one; an Acquire grants if the
+   * lock is free; a Withdraw CANCEL that finds its grant releases it and grants the next waiter:
+   * the case of a cancel racing a hand-off, which in one entry would hand the same token to two
+   * sessions), so the rule is on names, not on outcomes: a batch applies at most one command per
+   * lock name. The leader never builds a batch with two commands on one name; should one arrive
+   * anyway, the second and later commands on that name are answered UNAVAILABLE (retryable)
+   * without being applied or recorded, which is deterministic and keeps the invariant. Commands
+   * that touch many names or the whole session (OpenSession, CloseSession, ExpireSession) and the
+   * registry's commands are never batched: an expiry releasing many locks in a batch could grant
+   * a name another command of the batch also grants. Tickets (the index that queued a waiter)
+   * stay ordered per lock for the same reason. Old entries keep their format; Batch is a new tag.
    *
    * FIFO without a herd (the ZooKeeper lock recipe, Hunt et al. 2010, watches only its
    * predecessor). Waiters queue per lock in arrival order, which is log order; a release grants
@@ -193,11 +214,50 @@ public final class ShardState {
   /** The index of the entry that last changed {@link #registry}; 0 before any change. */
   private long registryVersion;
 
-  /** Applies {@code command}, the payload of the log entry at {@code index}. */
+  /**
+   * Applies the payload of the log entry at {@code index}: one command, or each command of a {@link
+   * Command.Batch} in order. Returns what each command did, in the same order. A batch applies at
+   * most one command per lock name; a later command on a name already seen in it is answered {@link
+   * Status#UNAVAILABLE} and not applied (see the design comment).
+   */
+  public List<Applied> applyEntry(long index, Command entry) {
+    if (!(entry instanceof Command.Batch batch)) {
+      return List.of(apply(index, entry));
+    }
+    List<Applied> applied = new ArrayList<>(batch.commands().size());
+    Set<String> names = new HashSet<>();
+    for (Command c : batch.commands()) {
+      String name = Command.lockName(c);
+      if (name != null && !names.add(name)) {
+        applied.add(
+            new Applied(
+                Result.of(
+                    Status.UNAVAILABLE,
+                    "not applied: log entry "
+                        + index
+                        + " already carries a command on lock '"
+                        + name
+                        + "', and one entry may grant a lock at most once; retry the request"),
+                List.of()));
+      } else {
+        applied.add(apply(index, c));
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Applies {@code command}, the payload of the log entry at {@code index}.
+   *
+   * @throws IllegalArgumentException for a {@link Command.Batch}: use {@link #applyEntry}
+   */
   public Applied apply(long index, Command command) {
     List<Completion> completions = new ArrayList<>();
     Result result =
         switch (command) {
+          case Command.Batch c ->
+              throw new IllegalArgumentException(
+                  "a batch is applied command by command with applyEntry, not apply");
           case OpenSession c -> openSession(c);
           case Acquire c -> acquire(index, c, completions);
           case Release c -> release(index, c, completions);
