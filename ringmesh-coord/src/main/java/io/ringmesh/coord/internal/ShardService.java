@@ -152,11 +152,6 @@ public final class ShardService implements LockStateMachine.Listener {
   /** Writes to the group in batches, when group commit is on; null when it is off. */
   private final @Nullable GroupCommit proposer;
 
-  /** A service with group commit as {@link #DEFAULT_GROUP_COMMIT} sets it (off). */
-  public ShardService(int shard, RaftGroupId groupId, TimeSource time, Executor executor) {
-    this(shard, groupId, time, executor, DEFAULT_GROUP_COMMIT);
-  }
-
   /**
    * Group commit's default: 0, off. On the lock benchmark's 32 clients over 16 shards it was not
    * faster than one entry per command and slowed the hand-off (decision 0009); batches form only
@@ -171,16 +166,6 @@ public final class ShardService implements LockStateMachine.Listener {
    *     lock commands that arrive meanwhile share the next entry ({@link GroupCommit}); with 0,
    *     every command is its own entry, proposed at once (the log then holds no batch entries,
    *     which coordinators older than group commit cannot read)
-   */
-  public ShardService(
-      int shard, RaftGroupId groupId, TimeSource time, Executor executor, int groupCommit) {
-    this(shard, groupId, time, executor, groupCommit, Duration.ZERO);
-  }
-
-  /**
-   * A service for one shard.
-   *
-   * @param groupCommit as above
    * @param leaderWait how long a request that meets an election waits for its end before it is
    *     answered UNAVAILABLE; zero answers at once
    */
