@@ -425,52 +425,63 @@ public final class ChaosDriver implements AutoCloseable {
   }
 
   private void partition(int i, long holdMs) throws IOException, InterruptedException {
-    NetworkNamespaces n = network;
-    if (n == null) {
-      return;
-    }
-    String id = coordinatorId(i);
-    inject("partition", id, "link down for " + holdMs + " ms");
-    n.cut(i);
-    try {
-      Thread.sleep(holdMs); // the partition's length, drawn from the seed
-    } finally {
-      n.heal(i);
-    }
-    heal("partition", id, "link up");
+    onLink(i, "partition", "link down", holdMs, n -> n.cut(i), n -> n.heal(i), "link up");
   }
 
   private void degrade(int i, int loss, int delay, long holdMs)
+      throws IOException, InterruptedException {
+    onLink(
+        i,
+        "netem",
+        loss + "% loss, " + delay + " ms delay",
+        holdMs,
+        n -> n.degrade(i, loss, delay),
+        n -> n.restore(i),
+        "loss and delay removed");
+  }
+
+  private void drop(int i, int loss, long holdMs) throws IOException, InterruptedException {
+    onLink(
+        i,
+        "loss",
+        loss + "% loss both ways (nftables)",
+        holdMs,
+        n -> n.dropRandomly(i, loss),
+        n -> n.stopDropping(i),
+        "drops removed");
+  }
+
+  /** A change to a network namespace link, made and later undone. */
+  private interface LinkChange {
+    void apply(NetworkNamespaces network) throws IOException;
+  }
+
+  /**
+   * Applies a fault to coordinator {@code i}'s link for {@code holdMs} (drawn from the seed), then
+   * undoes it, recording both; nothing without a network.
+   */
+  private void onLink(
+      int i,
+      String kind,
+      String what,
+      long holdMs,
+      LinkChange fault,
+      LinkChange undo,
+      String healed)
       throws IOException, InterruptedException {
     NetworkNamespaces n = network;
     if (n == null) {
       return;
     }
     String id = coordinatorId(i);
-    inject("netem", id, loss + "% loss, " + delay + " ms delay for " + holdMs + " ms");
-    n.degrade(i, loss, delay);
+    inject(kind, id, what + " for " + holdMs + " ms");
+    fault.apply(n);
     try {
-      Thread.sleep(holdMs); // the degradation's length, drawn from the seed
+      Thread.sleep(holdMs); // the fault's length, drawn from the seed
     } finally {
-      n.restore(i);
+      undo.apply(n);
     }
-    heal("netem", id, "loss and delay removed");
-  }
-
-  private void drop(int i, int loss, long holdMs) throws IOException, InterruptedException {
-    NetworkNamespaces n = network;
-    if (n == null) {
-      return;
-    }
-    String id = coordinatorId(i);
-    inject("loss", id, loss + "% loss both ways (nftables) for " + holdMs + " ms");
-    n.dropRandomly(i, loss);
-    try {
-      Thread.sleep(holdMs); // the loss's length, drawn from the seed
-    } finally {
-      n.stopDropping(i);
-    }
-    heal("loss", id, "drops removed");
+    heal(kind, id, healed);
   }
 
   private void inject(String kind, String target, String what) {
