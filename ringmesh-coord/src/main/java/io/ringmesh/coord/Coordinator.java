@@ -48,11 +48,11 @@ import org.slf4j.LoggerFactory;
  * A lock-service coordinator: one Apache Ratis server hosting the Raft groups of the lock shards it
  * replicates, and the service that lock clients call.
  *
- * <p>The embedded default is one coordinator that hosts every shard (a one-peer group each), with
- * its data under {@code ./data}. The same code runs a 3- or 5-coordinator ensemble: give every
- * coordinator the same {@link Builder#peers peer list} and its own {@link Builder#self id}; each
- * shard is replicated on the first {@link Builder#replicas R} coordinators of the ring's preference
- * list for the shard.
+ * <p>The embedded default is one coordinator that hosts every shard, all in one one-peer group
+ * ({@link Builder#groups}), with its data under {@code ./data}. The same code runs a 3- or
+ * 5-coordinator ensemble: give every coordinator the same {@link Builder#peers peer list} and its
+ * own {@link Builder#self id}; each shard is then its own group, replicated on the first {@link
+ * Builder#replicas R} coordinators of the ring's preference list for the shard.
  *
  * <p>Besides the shards, every cluster has one more group, the service registry, numbered after the
  * last shard and placed on coordinators the same way (see {@link Registry}).
@@ -155,12 +155,28 @@ public final class Coordinator implements AutoCloseable {
   /** The shards this coordinator leads now (ready to serve), in shard order. */
   public List<Integer> ledShards() {
     List<Integer> led = new ArrayList<>();
-    for (ShardService s : shards.subList(0, metadata.shards())) {
-      if (s.isReadyLeader()) {
-        led.add(s.shard());
+    for (int i = 0; i < metadata.shards(); i++) {
+      if (shards.get(i).isReadyLeader()) {
+        led.add(i);
       }
     }
     return led;
+  }
+
+  /** How many Raft groups carry the lock shards, fixed when the cluster was created. */
+  public int groups() {
+    return metadata.groups();
+  }
+
+  /** Each group's service once: the slots of shards that share a group hold the same one. */
+  private List<ShardService> groupServices() {
+    List<ShardService> distinct = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      if (metadata.isGroup(i)) {
+        distinct.add(shards.get(i));
+      }
+    }
+    return distinct;
   }
 
   /** Whether this coordinator leads the registry group now (and is ready to serve it). */
@@ -211,6 +227,7 @@ public final class Coordinator implements AutoCloseable {
       return new MembershipInfo(
           metadata.clusterName(),
           metadata.shards(),
+          metadata.groups(),
           replicas,
           selfId,
           raftAddress,
@@ -277,7 +294,7 @@ public final class Coordinator implements AutoCloseable {
     if (rpc != null) {
       rpc.shutdown(); // GOAWAY: no new calls; open waits end below, with UNAVAILABLE
     }
-    shards.forEach(ShardService::close);
+    groupServices().forEach(ShardService::close);
     if (rpc != null) {
       rpc.close();
     }
@@ -306,7 +323,7 @@ public final class Coordinator implements AutoCloseable {
               if (closed) {
                 return;
               }
-              for (ShardService s : shards) {
+              for (ShardService s : groupServices()) {
                 s.sweep();
               }
               scheduleSweep();
@@ -321,6 +338,7 @@ public final class Coordinator implements AutoCloseable {
     private Path dataDirectory = Path.of("data");
     private String clusterName = "ringmesh";
     private int shards;
+    private int groups;
     private String peers = "coord-0=127.0.0.1:0";
     private String self = "coord-0";
     private int replicas = 3;
@@ -417,6 +435,23 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
+     * How many Raft groups carry the lock shards of a new cluster, in [1, shards]; shard {@code s}
+     * is in group {@code s % groups}. Default: 1 for a single coordinator (the embedded default),
+     * one group per shard for an ensemble, so that shard leaders spread over the coordinators.
+     * Fewer groups share each log's syncs and threads among more locks: decision 0010. Fixed at
+     * creation, like the shard count, because fencing tokens are the group's log indexes; an
+     * existing data directory refuses a different value.
+     */
+    public Builder groups(int groups) {
+      if (groups < 1 || groups > 4096) {
+        throw new IllegalArgumentException(
+            "groups must be in [1, 4096] and at most the shard count, was " + groups);
+      }
+      this.groups = groups;
+      return this;
+    }
+
+    /**
      * The coordinators of the ensemble, as {@code id=host:port,...}, where the address is the Ratis
      * port. Default {@code coord-0=127.0.0.1:0}: one coordinator on a free loopback port.
      */
@@ -507,7 +542,15 @@ public final class Coordinator implements AutoCloseable {
       }
       Files.createDirectories(dataDirectory);
       ClusterMetadata metadata =
-          ClusterMetadata.loadOrCreate(dataDirectory, clusterName, shards, DEFAULT_SHARDS);
+          ClusterMetadata.loadOrCreate(
+              dataDirectory,
+              clusterName,
+              shards,
+              DEFAULT_SHARDS,
+              groups,
+              // One coordinator gains nothing from a group per shard (its leaders cannot spread)
+              // and pays each group's threads and syncs per entry: see decision 0010.
+              peerAddresses.size() == 1 && !join ? 1 : Integer.MAX_VALUE);
       Membership recorded = Membership.load(dataDirectory);
       if (recorded != null && !recorded.joining()) {
         peerAddresses = recordedPeers(recorded, peerAddresses);
@@ -527,7 +570,13 @@ public final class Coordinator implements AutoCloseable {
       Map<Integer, List<String>> hosted = new LinkedHashMap<>();
       // Groups 0..S-1 are the lock shards; group S is the registry, placed like a shard S would
       // be, so that a new coordinator set spreads it like the rest.
+      // With fewer lock groups than shards, shard s is served by group s % groups: its slot in
+      // the list holds that group's service.
       for (int i = 0; i <= metadata.shards(); i++) {
+        if (!metadata.isGroup(i)) {
+          services.add(services.get(metadata.groupOf(i)));
+          continue;
+        }
         RaftGroupId gid = RaftGroupId.valueOf(metadata.groupUuid(i));
         ShardService s =
             new ShardService(i, gid, time, executor, groupCommit, leaderWait(electionTimeoutMax));
@@ -583,7 +632,7 @@ public final class Coordinator implements AutoCloseable {
         String host = selfAddress.substring(0, selfAddress.lastIndexOf(':'));
         String bound = host + ":" + port;
         peerAddresses.put(self, bound);
-        services.forEach(s -> s.attach(server));
+        byGroup.values().forEach(s -> s.attach(server));
         if (mayCreateGroups) {
           createMissingGroups(server, properties, metadata, hosted, peerAddresses);
         }
@@ -606,7 +655,7 @@ public final class Coordinator implements AutoCloseable {
         if (coordinator != null) {
           coordinator.close();
         } else {
-          services.forEach(ShardService::close);
+          byGroup.values().forEach(ShardService::close);
           server.close();
           executor.shutdownNow();
         }

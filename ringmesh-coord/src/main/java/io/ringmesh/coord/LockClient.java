@@ -190,9 +190,10 @@ public final class LockClient implements AutoCloseable {
   }
 
   /**
-   * Every Raft group of the lock service (the shards, then the registry) with its replicas and its
-   * leader, if the coordinators asked know it. Answered from the coordinators' memory: no log
-   * entry, no read of the state machines.
+   * Every shard of the lock service, then the registry, each with the replicas and the leader (if
+   * the coordinators asked know it) of the Raft group that carries it; shards that share a group
+   * report the same. Answered from the coordinators' memory: no log entry, no read of the state
+   * machines.
    *
    * @throws LockException UNAVAILABLE if no coordinator answers
    */

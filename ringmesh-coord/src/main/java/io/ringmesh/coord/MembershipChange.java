@@ -183,6 +183,21 @@ public final class MembershipChange implements AutoCloseable {
               + "); list the running ensemble's RPC endpoints in --coordinators too");
     }
     MembershipInfo ref = reference.info();
+    if (ref.groups() != ref.shards()) {
+      // Its groups would all move together and keep one leader: not an ensemble worth having.
+      throw new MembershipException(
+          true,
+          "cluster '"
+              + ref.clusterName()
+              + "' carries its "
+              + ref.shards()
+              + " shards in "
+              + ref.groups()
+              + " Raft group(s) (the single-coordinator layout), and coord add|remove moves whole"
+              + " groups, so its load could not spread; create the ensemble with every coordinator"
+              + " in --peers from the start (one group per shard), or start this one with"
+              + " groups equal to shards");
+    }
     for (Answer a : answers.values()) {
       MembershipInfo i = a.info();
       if (!i.clusterName().equals(ref.clusterName()) || i.shards() != ref.shards()) {

@@ -41,6 +41,73 @@ class CoordinatorStartupTest {
   }
 
   @Test
+  void aLoneCoordinatorCarriesItsShardsInOneGroupAndKeepsTheCountItWasCreatedWith()
+      throws IOException {
+    try (Coordinator c = coordinator().shards(4).start()) {
+      assertThat(c.groups()).as("the single-coordinator default").isEqualTo(1);
+      assertThat(c.ledShards()).as("one leader serves every shard").containsExactly(0, 1, 2, 3);
+    }
+    assertThatThrownBy(() -> coordinator().shards(4).groups(2).start())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("was created with its 4 shards in 1 Raft group(s), but 2 were")
+        .hasMessageContaining("start with groups=1");
+    try (Coordinator again = Coordinator.builder().dataDirectory(dataDir).start()) {
+      assertThat(again.groups()).as("an unset count adopts the directory's").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aGroupCountOutsideOneToTheShardCountIsRefusedNamingIt() {
+    assertThatThrownBy(() -> Coordinator.builder().groups(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("groups must be in [1, 4096]")
+        .hasMessageContaining("was 0");
+    assertThatThrownBy(() -> coordinator().shards(4).groups(8).start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("groups=8 is more than shards=4");
+  }
+
+  @Test
+  void locksOfShardsThatShareAGroupAreListedOnceAndSurviveARestart() throws IOException {
+    List<String> names = List.of("a", "b", "c", "d", "e", "f", "g", "h");
+    List<Long> tokens;
+    try (Coordinator c = coordinator().shards(4).groups(2).start()) {
+      LockClient locks = client(c);
+      assertThat(names.stream().map(locks::shardOf).distinct().count())
+          .as("the names cover all four shards, so both groups")
+          .isEqualTo(4);
+      tokens =
+          names.stream().map(n -> locks.acquire(n, Duration.ofSeconds(5)).fencingToken()).toList();
+      assertThat(locks.locks(100))
+          .as("each lock once, though two shards answer from each group")
+          .extracting(LockInfo::name)
+          .containsExactlyElementsOf(names);
+    }
+    try (Coordinator c = coordinator().shards(4).groups(2).start()) {
+      LockClient observer = client(c);
+      for (int i = 0; i < names.size(); i++) {
+        LockInfo kept = observer.holder(names.get(i));
+        assertThat(kept.isHeld()).as("%s is still held", names.get(i)).isTrue();
+        assertThat(kept.fencingToken()).isEqualTo(tokens.get(i));
+      }
+      observer.close();
+    }
+  }
+
+  @Test
+  void coordAddRefusesAClusterWhoseShardsShareAGroup() throws IOException {
+    try (Coordinator c = coordinator().shards(4).rpcPort(0).start();
+        MembershipChange change =
+            MembershipChange.builder().connect("127.0.0.1:" + c.rpcPort()).build()) {
+      assertThatThrownBy(() -> change.add("c2"))
+          .isInstanceOf(MembershipException.class)
+          .hasMessageContaining("carries its 4 shards in 1 Raft group(s)")
+          .hasMessageContaining("groups equal to shards");
+      assertThat(c.members()).as("nothing was recorded").containsExactly("coord-0");
+    }
+  }
+
+  @Test
   void theMembershipIsRecordedAndACoordinatorRemovedFromItRefusesToStart() throws IOException {
     coordinator().start().close();
     Membership recorded = Objects.requireNonNull(Membership.load(dataDir));

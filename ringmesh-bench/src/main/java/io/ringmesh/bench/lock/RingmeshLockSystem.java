@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Ringmesh's lock service: the embedded coordinator (every shard a one-peer Raft group, its log
- * synced before an entry counts as written: the default) and one {@link LockClient} per client.
+ * Ringmesh's lock service: the embedded coordinator (its 16 shards in one one-peer Raft group, the
+ * log synced before an entry counts as written: the defaults) and one {@link LockClient} per
+ * client.
  *
  * <p>{@link #OVER_RPC} serves clients over ringmesh-rpc on a free loopback port, and each client
  * connects with {@code LockClient.builder().connect(address)}: its own session and connection.
@@ -58,6 +59,12 @@ final class RingmeshLockSystem implements LockSystem {
     Integer groupCommit = Integer.getInteger("ringmesh.bench.groupCommit");
     if (groupCommit != null) {
       b.groupCommit(groupCommit);
+    }
+    // -Dringmesh.bench.groups=N: the Raft groups that carry the 16 shards (the coordinator's
+    // default otherwise: one, since the bench runs one coordinator); 16 is the ensemble layout.
+    Integer groups = Integer.getInteger("ringmesh.bench.groups");
+    if (groups != null) {
+      b.groups(groups);
     }
     Coordinator coordinator = b.start();
     String address;

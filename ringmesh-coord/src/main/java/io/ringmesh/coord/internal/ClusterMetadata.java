@@ -11,33 +11,64 @@ import java.util.Properties;
 import java.util.UUID;
 
 /**
- * The facts a data directory is created with and must keep: the cluster's name and its shard count.
- * Tokens and lock placement depend on both, so a coordinator refuses to start on a data directory
- * created with other values. Stored as {@code cluster.properties}.
+ * The facts a data directory is created with and must keep: the cluster's name, its shard count and
+ * how many Raft groups carry the shards. Tokens and lock placement depend on all three (a token is
+ * a log index of the group that carries the lock's shard), so a coordinator refuses to start on a
+ * data directory created with other values. Stored as {@code cluster.properties}.
+ *
+ * <p>Group indexes: {@code 0 .. groups-1} are the lock groups, and shard {@code s} is carried by
+ * group {@code s % groups}; the registry is group {@link #shards()} (not {@code groups}), so that a
+ * cluster whose every shard has its own group ({@code groups == shards}, every ensemble so far)
+ * numbers its groups exactly as before there were fewer groups than shards.
  */
-public record ClusterMetadata(String clusterName, int shards) {
+public record ClusterMetadata(String clusterName, int shards, int groups) {
+
+  public ClusterMetadata {
+    if (shards < 1 || groups < 1 || groups > shards) {
+      throw new IllegalArgumentException(
+          "groups must be in [1, shards] and shards at least 1; was shards="
+              + shards
+              + ", groups="
+              + groups);
+    }
+  }
+
+  /** A cluster whose every shard is its own Raft group. */
+  public ClusterMetadata(String clusterName, int shards) {
+    this(clusterName, shards, shards);
+  }
+
+  /** The group that carries {@code shard} (or the registry, for {@code shard == shards()}). */
+  public int groupOf(int shard) {
+    return shard == shards ? shards : shard % groups;
+  }
+
+  /** Whether {@code index} (in {@code [0, shards]}) names a Raft group, not a shard of one. */
+  public boolean isGroup(int index) {
+    return index < groups || index == shards;
+  }
+
   /** The file name inside the data directory. */
   public static final String FILE = "cluster.properties";
 
   private static final int FORMAT = 1;
 
-  /** The Raft group id of {@code shard}: a name-based UUID, the same on every coordinator. */
-  public UUID shardGroupUuid(int shard) {
-    return UUID.nameUUIDFromBytes(
-        ("ringmesh/" + clusterName + "/" + Placement.shardKey(shard))
-            .getBytes(StandardCharsets.UTF_8));
-  }
-
   /**
-   * The Raft group id of group {@code group}: a lock shard below {@link #shards()}, the registry at
-   * {@code shards()}. The registry's id is name-based like the shards', under its own name.
+   * The Raft group id of group {@code group} (see the class comment for the numbering): a
+   * name-based UUID, the same on every coordinator. A group that carries one shard is named after
+   * it; one that carries several is named by its index and the group count.
    */
   public UUID groupUuid(int group) {
-    if (group == shards) {
-      return UUID.nameUUIDFromBytes(
-          ("ringmesh/" + clusterName + "/registry").getBytes(StandardCharsets.UTF_8));
+    if (!isGroup(group)) {
+      throw new IllegalArgumentException(
+          "group " + group + " does not exist: " + groups + " lock groups and the registry");
     }
-    return shardGroupUuid(group);
+    String name =
+        group == shards
+            ? "registry"
+            : groups == shards ? Placement.shardKey(group) : "group-" + group + "-of-" + groups;
+    return UUID.nameUUIDFromBytes(
+        ("ringmesh/" + clusterName + "/" + name).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -46,15 +77,32 @@ public record ClusterMetadata(String clusterName, int shards) {
    *
    * @param requestedShards the shard count asked for, or 0 for "whatever the directory has, else
    *     {@code defaultShards}"
+   * @param requestedGroups the lock group count asked for, or 0 for "whatever the directory has,
+   *     else {@code defaultGroups}"; a default larger than the shard count means one per shard
    * @throws IOException naming the file and the setting, if the directory was created with other
    *     values or the file is damaged
    */
   public static ClusterMetadata loadOrCreate(
-      Path dataDir, String clusterName, int requestedShards, int defaultShards) throws IOException {
+      Path dataDir,
+      String clusterName,
+      int requestedShards,
+      int defaultShards,
+      int requestedGroups,
+      int defaultGroups)
+      throws IOException {
     Path file = dataDir.resolve(FILE);
     if (!Files.exists(file)) {
-      ClusterMetadata created =
-          new ClusterMetadata(clusterName, requestedShards > 0 ? requestedShards : defaultShards);
+      int shards = requestedShards > 0 ? requestedShards : defaultShards;
+      int groups = requestedGroups > 0 ? requestedGroups : Math.min(defaultGroups, shards);
+      if (groups > shards) {
+        throw new IllegalArgumentException(
+            "groups="
+                + groups
+                + " is more than shards="
+                + shards
+                + "; a group carries whole shards");
+      }
+      ClusterMetadata created = new ClusterMetadata(clusterName, shards, groups);
       created.store(file);
       return created;
     }
@@ -114,7 +162,36 @@ public record ClusterMetadata(String clusterName, int shards) {
               + shards
               + ", or use a new data directory for a new cluster");
     }
-    return new ClusterMetadata(name, shards);
+    // Written since lock groups could carry several shards; a file without it is older, from
+    // when every shard was its own group.
+    String groupText = p.getProperty("groups");
+    int groups;
+    try {
+      groups = groupText == null ? shards : Integer.parseInt(groupText.trim());
+    } catch (NumberFormatException e) {
+      throw new IOException(file.toAbsolutePath() + ": groups='" + groupText + "' is not a number");
+    }
+    if (groups < 1 || groups > shards) {
+      throw new IOException(
+          file.toAbsolutePath() + ": groups=" + groups + " must be in [1, shards=" + shards + "]");
+    }
+    if (requestedGroups > 0 && requestedGroups != groups) {
+      throw new IOException(
+          "data directory "
+              + dataDir.toAbsolutePath()
+              + " was created with its "
+              + shards
+              + " shards in "
+              + groups
+              + " Raft group(s), but "
+              + requestedGroups
+              + " were requested. The group count is fixed when a cluster is created, because"
+              + " fencing tokens are log indexes of the group that carries a lock: start with"
+              + " groups="
+              + groups
+              + ", or use a new data directory for a new cluster");
+    }
+    return new ClusterMetadata(name, shards, groups);
   }
 
   private void store(Path file) throws IOException {
@@ -123,6 +200,7 @@ public record ClusterMetadata(String clusterName, int shards) {
     p.setProperty("format", String.valueOf(FORMAT));
     p.setProperty("cluster.name", clusterName);
     p.setProperty("shards", String.valueOf(shards));
+    p.setProperty("groups", String.valueOf(groups));
     p.setProperty("shard.routing", Placement.SHARD_ROUTING.name());
     Path tmp = file.resolveSibling(FILE + ".tmp");
     try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {

@@ -13,6 +13,7 @@ public interface CoordinatorAdmin {
    *
    * @param clusterName the cluster's name
    * @param shards the shard count
+   * @param groups how many Raft groups carry the shards
    * @param replicas the replicas per group this coordinator was configured with
    * @param coordinatorId this coordinator's id
    * @param raftAddress this coordinator's Raft {@code host:port}, as bound
@@ -25,6 +26,7 @@ public interface CoordinatorAdmin {
   record MembershipInfo(
       String clusterName,
       int shards,
+      int groups,
       int replicas,
       String coordinatorId,
       String raftAddress,

@@ -22,7 +22,9 @@ import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
@@ -41,10 +43,14 @@ public final class LocalCoordinatorService implements CoordinatorService {
   private final List<ShardService> shards;
   private final IntFunction<List<String>> placedReplicas;
 
+  /** Whether some group carries several shards (its service then fills several slots). */
+  private final boolean sharedGroups;
+
   /**
    * @param clusterInfo the cluster's facts; asked on every call, since the coordinators it lists
    *     change with the membership
-   * @param shards the services of every group: the lock shards in order, then the registry
+   * @param shards the service of each shard's group, in shard order, then the registry's; shards
+   *     that share a group share its service
    * @param placedReplicas the replica ids of a group by the current membership's placement, for
    *     groups not hosted here (a hosted group reports its Raft configuration)
    */
@@ -66,6 +72,7 @@ public final class LocalCoordinatorService implements CoordinatorService {
     this.placement = placement;
     this.shards = List.copyOf(shards);
     this.placedReplicas = placedReplicas;
+    this.sharedGroups = shards.stream().distinct().count() < shards.size();
   }
 
   @Override
@@ -178,7 +185,10 @@ public final class LocalCoordinatorService implements CoordinatorService {
               List.of(),
               0));
     }
-    return shards.get(r.shard()).listLocks(r.limit());
+    ShardService service = shards.get(r.shard());
+    return sharedGroups
+        ? service.listLocks(r.limit(), r.shard(), info.shards())
+        : service.listLocks(r.limit());
   }
 
   @Override
@@ -211,20 +221,35 @@ public final class LocalCoordinatorService implements CoordinatorService {
       return CompletableFuture.completedFuture(new SessionReply(List.of()));
     }
     List<CompletableFuture<ShardOutcome>> outcomes = new ArrayList<>(shardIds.size());
+    // Shards that share a group share its session table: one call per group, its outcome
+    // reported for each of them.
+    Map<ShardService, CompletableFuture<ShardOutcome>> byGroup = new IdentityHashMap<>();
     for (int shard : shardIds) {
+      if (shard < 0 || shard >= shards.size()) {
+        outcomes.add(
+            done(
+                shard,
+                Status.INVALID_ARGUMENT,
+                "group "
+                    + shard
+                    + " does not exist; the cluster has "
+                    + info.shards()
+                    + " shards and the registry (group "
+                    + info.shards()
+                    + ")"));
+        continue;
+      }
+      ShardService service = shards.get(shard);
+      CompletableFuture<ShardOutcome> first = byGroup.get(service);
+      if (first == null) {
+        first = call.apply(shard, service);
+        byGroup.put(service, first);
+      }
       outcomes.add(
-          shard < 0 || shard >= shards.size()
-              ? done(
-                  shard,
-                  Status.INVALID_ARGUMENT,
-                  "group "
-                      + shard
-                      + " does not exist; the cluster has "
-                      + info.shards()
-                      + " shards and the registry (group "
-                      + info.shards()
-                      + ")")
-              : call.apply(shard, shards.get(shard)));
+          sharedGroups
+              ? first.thenApply(
+                  o -> new ShardOutcome(shard, o.status(), o.message(), o.leaderHint()))
+              : first);
     }
     return CompletableFuture.allOf(outcomes.toArray(CompletableFuture<?>[]::new))
         .thenApply(v -> new SessionReply(outcomes.stream().map(CompletableFuture::join).toList()));

@@ -291,6 +291,13 @@ public final class LockStateMachine extends BaseStateMachine {
               int limit = in.readInt();
               yield encodeLocks(read(s -> new LocksView(s.locks(limit), s.lockCount())));
             }
+            case QUERY_SHARD_LOCKS -> {
+              int limit = in.readInt();
+              int shard = in.readInt();
+              Placement placement = placementOf(in.readInt());
+              yield encodeLocks(
+                  read(s -> s.locks(limit, name -> placement.shardOf(name) == shard)));
+            }
             default -> throw new IllegalArgumentException("unknown query kind " + kind);
           };
       return CompletableFuture.completedFuture(Message.valueOf(answer));
@@ -302,6 +309,19 @@ public final class LockStateMachine extends BaseStateMachine {
   private static final int QUERY_LOCK = 1;
   private static final int QUERY_REGISTRY = 2;
   private static final int QUERY_LOCKS = 3;
+  private static final int QUERY_SHARD_LOCKS = 4;
+
+  /** The name placement of the last shard-filtered listing; rebuilt only if the count differs. */
+  private volatile @Nullable Placement placement;
+
+  private Placement placementOf(int shards) {
+    Placement p = placement;
+    if (p == null || p.shards() != shards) {
+      p = new Placement(shards);
+      placement = p;
+    }
+    return p;
+  }
 
   /** The registry at one version, as a read sees it. */
   public record RegistryView(long version, List<ServiceEntry> entries) {}
@@ -418,6 +438,18 @@ public final class LockStateMachine extends BaseStateMachine {
             out -> {
               out.writeByte(QUERY_LOCK);
               Command.writeString(out, name);
+            }));
+  }
+
+  /** Up to {@code limit} locks of {@code shard} alone, in a group that carries several shards. */
+  static Message shardLocksQuery(int limit, int shard, int shards) {
+    return Message.valueOf(
+        bytes(
+            out -> {
+              out.writeByte(QUERY_SHARD_LOCKS);
+              out.writeInt(limit);
+              out.writeInt(shard);
+              out.writeInt(shards);
             }));
   }
 

@@ -467,9 +467,21 @@ public final class ShardService implements LockStateMachine.Listener {
     }
   }
 
-  /** Up to {@code limit} of this shard's locks, by a linearizable read. */
+  /** Up to {@code limit} of this group's locks, by a linearizable read. */
   public CompletableFuture<ListLocksReply> listLocks(int limit) {
-    return submit(LockStateMachine.locksQuery(limit), RaftClientRequest.readRequestType())
+    return listLocks(LockStateMachine.locksQuery(limit));
+  }
+
+  /**
+   * Up to {@code limit} locks of {@code shard} alone, by a linearizable read: for a group that
+   * carries several of the {@code shards} shards.
+   */
+  public CompletableFuture<ListLocksReply> listLocks(int limit, int shard, int shards) {
+    return listLocks(LockStateMachine.shardLocksQuery(limit, shard, shards));
+  }
+
+  private CompletableFuture<ListLocksReply> listLocks(Message query) {
+    return submit(query, RaftClientRequest.readRequestType())
         .thenApply(
             reply -> {
               if (reply.status() != Status.OK || reply.message() == null) {

@@ -674,6 +674,24 @@ public final class ShardState {
     return sessions.size();
   }
 
+  /**
+   * Up to {@code limit} of the locks whose names {@code filter} accepts, in name order, and how
+   * many it accepts in all.
+   */
+  public LockStateMachine.LocksView locks(int limit, java.util.function.Predicate<String> filter) {
+    List<LockView> views = new ArrayList<>(Math.min(limit, 64));
+    int total = 0;
+    for (String name : locks.keySet()) {
+      if (filter.test(name)) {
+        total++;
+        if (views.size() < limit) {
+          views.add(lock(name));
+        }
+      }
+    }
+    return new LockStateMachine.LocksView(views, total);
+  }
+
   /** Up to {@code limit} locks held or waited for, in name order. */
   public List<LockView> locks(int limit) {
     List<LockView> views = new ArrayList<>(Math.min(limit, locks.size()));

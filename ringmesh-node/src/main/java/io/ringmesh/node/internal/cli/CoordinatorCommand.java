@@ -61,6 +61,14 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Nullable Integer shards;
 
   @Option(
+      names = "--groups",
+      description =
+          "Raft groups that carry the shards of a new cluster (default: 1 alone, one per shard in"
+              + " an ensemble). Give the shard count to run alone now and grow with 'coord add'"
+              + " later.")
+  @Nullable Integer groups;
+
+  @Option(
       names = "--election-timeout",
       paramLabel = "MIN..MAX",
       description =
@@ -83,6 +91,9 @@ final class CoordinatorCommand implements Callable<Integer> {
       }
       if (shards != null) {
         b.shards(shards);
+      }
+      if (groups != null) {
+        b.groups(groups);
       }
       if (electionTimeout != null) {
         Duration[] range = NodeConfig.electionTimeoutRange("--election-timeout", electionTimeout);

@@ -106,6 +106,12 @@ public final class NodeConfig {
     public @Nullable Integer shards;
 
     /**
+     * Raft groups that carry the shards of a new cluster; see {@code Coordinator.Builder#groups}.
+     */
+    @JsonProperty("groups")
+    public @Nullable Integer groups;
+
+    /**
      * Raft election timeout range, {@code min..max}, e.g. {@code 1s..2s}; Ratis' default if absent.
      */
     @JsonProperty("election-timeout")

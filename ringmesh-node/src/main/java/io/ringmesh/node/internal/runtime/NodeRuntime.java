@@ -331,6 +331,9 @@ public final class NodeRuntime implements AutoCloseable {
     if (c.shards != null) {
       b.shards(c.shards);
     }
+    if (c.groups != null) {
+      b.groups(c.groups);
+    }
     b.join(c.join);
     Duration[] election = config.electionTimeout();
     if (election != null) {
