@@ -18,7 +18,9 @@ class CoordCliTest {
 
   @Test
   void anUnknownIdExitsTwoNamingItAndTheMembers() throws Exception {
-    try (Coordinator c = Coordinator.builder().dataDirectory(dir).rpcPort(0).start()) {
+    // One group per shard: a lone coordinator's default of one group for all shards is refused by
+    // coord add|remove before any of the checks below (CoordinatorStartupTest covers that).
+    try (Coordinator c = Coordinator.builder().dataDirectory(dir).groups(16).rpcPort(0).start()) {
       String at = "127.0.0.1:" + c.rpcPort();
       Run unknown = CliTest.run("coord", "remove", "c9", "--coordinators", at);
       assertThat(unknown.exitCode()).as(unknown.err()).isEqualTo(2);
