@@ -51,8 +51,17 @@ final class GroupCommit {
    * Measured (decision 0009, docs/benchmarks.md): with the benchmark's 32 clients over 16 shards,
    * about two operations per shard, batches averaged 1.05 to 1.33 commands, throughput did not rise
    * and the hand-off's p50 did; with 128 clients batches of 2.5 to 2.9 formed, without a clear
-   * gain on a loaded machine. Hence Coordinator.Builder.groupCommit defaults to 0, which bypasses
-   * this class entirely.
+   * gain on a loaded machine. Hence Coordinator.Builder.groupCommit defaults to 0 with one group
+   * per shard, which bypasses this class entirely. A lone coordinator's shards share one group
+   * (decision 0010); there all 32 clients meet in one queue, batches form, and the default is 1
+   * with lone commands pipelined: 10,270 to 11,593 pairs/s against 8,058 to 10,329 off.
+   *
+   * Pipelining lone commands (pipelineLone): the bound exists to make commands wait for company,
+   * which only pays when company comes. While every entry in flight carries a single command, load
+   * is light and a lone queued command gains nothing by waiting, so it goes at once, up to twice
+   * the bound; once an entry in flight is a batch, arrivals queue and batch as before. The case it
+   * serves is the hand-off: a holder's Release no longer waits for the previous holder's
+   * re-queueing Acquire to commit. Measured in decision 0010.
    *
    * Draining without recursion: a submission may answer at once (shut down, not hosted), and its
    * callback drains the queue again. A work-in-progress counter makes the thread already draining
@@ -74,12 +83,16 @@ final class GroupCommit {
   private final Submitter submitter;
   private final int maxInFlight;
   private final int maxBatch;
+  private final boolean pipelineLone;
 
   /** Guarded by this. */
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
   /** Entries submitted and not yet answered; guarded by this. */
   private int inFlight;
+
+  /** The commands those entries carry; guarded by this. */
+  private int commandsInFlight;
 
   private final AtomicInteger wip = new AtomicInteger();
 
@@ -88,6 +101,15 @@ final class GroupCommit {
    * @param maxBatch commands per entry, 1 (no batching) to {@link Batch#MAX_BATCH}
    */
   GroupCommit(Submitter submitter, int maxInFlight, int maxBatch) {
+    this(submitter, maxInFlight, maxBatch, false);
+  }
+
+  /**
+   * @param pipelineLone whether a lone queued command may go beside in-flight entries that are
+   *     themselves lone commands, up to twice {@code maxInFlight} entries: batching only once
+   *     batches have formed (see the class comment)
+   */
+  GroupCommit(Submitter submitter, int maxInFlight, int maxBatch, boolean pipelineLone) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be at least 1, not " + maxInFlight);
     }
@@ -98,6 +120,7 @@ final class GroupCommit {
     this.submitter = submitter;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
+    this.pipelineLone = pipelineLone;
   }
 
   /** Proposes {@code command}; the future holds its own result. */
@@ -125,7 +148,14 @@ final class GroupCommit {
 
   /** The next entry's commands, if an entry may go now; counts it in flight. */
   private synchronized @Nullable List<Pending> next() {
-    if (inFlight >= maxInFlight || queue.isEmpty()) {
+    if (queue.isEmpty()) {
+      return null;
+    }
+    if (inFlight >= maxInFlight
+        && !(pipelineLone
+            && queue.size() == 1
+            && commandsInFlight == inFlight
+            && inFlight < 2 * maxInFlight)) {
       return null;
     }
     Pending head = queue.poll();
@@ -144,6 +174,7 @@ final class GroupCommit {
       }
     }
     inFlight++;
+    commandsInFlight += batch.size();
     return batch;
   }
 
@@ -168,6 +199,7 @@ final class GroupCommit {
         (results, error) -> {
           synchronized (this) {
             inFlight--;
+            commandsInFlight -= batch.size();
           }
           // The next entry goes out before this one's callers run their continuations.
           drain();

@@ -153,9 +153,10 @@ public final class ShardService implements LockStateMachine.Listener {
   private final @Nullable GroupCommit proposer;
 
   /**
-   * Group commit's default: 0, off. On the lock benchmark's 32 clients over 16 shards it was not
-   * faster than one entry per command and slowed the hand-off (decision 0009); batches form only
-   * with many clients per shard.
+   * Group commit's default with one Raft group per shard: 0, off. On the lock benchmark's 32
+   * clients over 16 shards it was not faster than one entry per command and slowed the hand-off
+   * (decision 0009); batches form only with many clients per group. Groups that carry several
+   * shards default to 1 instead (Coordinator, decision 0010).
    */
   public static final int DEFAULT_GROUP_COMMIT = 0;
 
@@ -163,9 +164,10 @@ public final class ShardService implements LockStateMachine.Listener {
    * A service for one shard.
    *
    * @param groupCommit with N &gt; 0, at most N entries of this shard are in Ratis at once and the
-   *     lock commands that arrive meanwhile share the next entry ({@link GroupCommit}); with 0,
-   *     every command is its own entry, proposed at once (the log then holds no batch entries,
-   *     which coordinators older than group commit cannot read)
+   *     lock commands that arrive meanwhile share the next entry ({@link GroupCommit}, lone
+   *     commands pipelined beside lone entries); with 0, every command is its own entry, proposed
+   *     at once (the log then holds no batch entries, which coordinators older than group commit
+   *     cannot read)
    * @param leaderWait how long a request that meets an election waits for its end before it is
    *     answered UNAVAILABLE; zero answers at once
    */
@@ -188,7 +190,7 @@ public final class ShardService implements LockStateMachine.Listener {
     this.proposer =
         groupCommit == 0
             ? null
-            : new GroupCommit(this::submitEntry, groupCommit, Command.Batch.MAX_BATCH);
+            : new GroupCommit(this::submitEntry, groupCommit, Command.Batch.MAX_BATCH, true);
   }
 
   /** A new state machine for this shard, bound to this service; Ratis calls this on start. */

@@ -106,6 +106,48 @@ class GroupCommitTest {
   }
 
   @Test
+  void withPipeliningALoneCommandGoesBesideLoneEntriesUpToTwiceTheBound() {
+    GroupCommit gc = new GroupCommit(this::record, 1, Batch.MAX_BATCH, true);
+    gc.propose(acquire("a"));
+    gc.propose(release("b"));
+    assertThat(sent).as("a lone command beside a lone entry goes at once").hasSize(2);
+    Acquire c = acquire("c");
+    Acquire d = acquire("d");
+    gc.propose(c);
+    assertThat(sent).as("two entries in flight: twice the bound of one").hasSize(2);
+    gc.propose(d);
+    assertThat(gc.queued()).isEqualTo(2);
+
+    sent.getFirst().answer();
+    assertThat(sent)
+        .as("one entry still in flight: the bound; c and d wait for company")
+        .hasSize(2);
+    sent.get(1).answer();
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(2).entry()).isEqualTo(new Batch(List.of(c, d)));
+  }
+
+  @Test
+  void withPipeliningALoneArrivalWaitsBehindABatch() {
+    GroupCommit gc = new GroupCommit(this::record, 1, Batch.MAX_BATCH, true);
+    gc.propose(acquire("a"));
+    gc.propose(acquire("b"));
+    gc.propose(acquire("c"));
+    gc.propose(acquire("d"));
+    sent.getFirst().answer();
+    sent.get(1).answer();
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(2).commands()).as("c and d share an entry").isEqualTo(2);
+    gc.propose(acquire("e"));
+    assertThat(sent)
+        .as("with a batch in flight, a lone arrival waits for company instead of going")
+        .hasSize(3);
+    assertThat(gc.queued()).isEqualTo(1);
+    sent.get(2).answer();
+    assertThat(sent).hasSize(4);
+  }
+
+  @Test
   void aBatchHoldsOneCommandPerLockAndEndsAtTheFirstThatCannotJoin() {
     GroupCommit gc = new GroupCommit(this::record, 1, Batch.MAX_BATCH);
     gc.propose(acquire("w"));
