@@ -290,6 +290,9 @@ final class BenchCommand implements Runnable {
         }
       } else {
         System.out.println(LockReport.render(rows));
+        if (quick) {
+          System.out.println(LockReport.QUICK_NOTE);
+        }
       }
       return 0;
     }
@@ -391,6 +394,14 @@ final class BenchCommand implements Runnable {
       out.append('\n').append(PEERS);
       return out.toString();
     }
+
+    /** Printed after a --quick report, so that its verdicts are not read as measurements. */
+    static final String QUICK_NOTE =
+        """
+        --quick: a smoke run (2 s pre-warm, 2 s per workload) that ends before the JIT has
+        compiled the lock path; its verdicts are not measurements. Judge the targets by a full run
+        (bin/ringmesh bench lock) or docs/benchmarks.md.
+        """;
 
     /** The issue's figures for the peers, until the harness measures them itself. */
     static final String PEERS =
