@@ -233,7 +233,6 @@ public final class Coordinator implements AutoCloseable {
       return new MembershipInfo(
           metadata.clusterName(),
           metadata.shards(),
-          metadata.groups(),
           replicas,
           selfId,
           raftAddress,
@@ -241,7 +240,8 @@ public final class Coordinator implements AutoCloseable {
           Membership.format(peers),
           Membership.format(m.pending()),
           Membership.format(m.endpoints()),
-          m.joining());
+          m.joining(),
+          metadata.groups());
     }
 
     @Override
@@ -593,8 +593,8 @@ public final class Coordinator implements AutoCloseable {
                 executor,
                 groupCommit >= 0
                     ? groupCommit
-                    : metadata.groups() < metadata.shards()
-                        ? SHARED_GROUP_COMMIT
+                    : metadata.groups() < metadata.shards() && i < metadata.shards()
+                        ? SHARED_GROUP_COMMIT // lock groups only: registry commands never batch
                         : ShardService.DEFAULT_GROUP_COMMIT,
                 leaderWait(electionTimeoutMax));
         services.add(s);

@@ -183,7 +183,7 @@ public final class MembershipChange implements AutoCloseable {
               + "); list the running ensemble's RPC endpoints in --coordinators too");
     }
     MembershipInfo ref = reference.info();
-    if (ref.groups() != ref.shards()) {
+    if (ref.groupCount() != ref.shards()) {
       // Its groups would all move together and keep one leader: not an ensemble worth having.
       throw new MembershipException(
           true,
@@ -192,15 +192,18 @@ public final class MembershipChange implements AutoCloseable {
               + "' carries its "
               + ref.shards()
               + " shards in "
-              + ref.groups()
+              + ref.groupCount()
               + " Raft group(s) (the single-coordinator layout), and coord add|remove moves whole"
-              + " groups, so its load could not spread; create the ensemble with every coordinator"
-              + " in --peers from the start (one group per shard), or start this one with"
-              + " groups equal to shards");
+              + " groups, so its load could not spread. The group count is fixed when a cluster is"
+              + " created: create the ensemble with every coordinator in --peers from the start,"
+              + " or a lone coordinator with --groups equal to the shard count, on a new data"
+              + " directory");
     }
     for (Answer a : answers.values()) {
       MembershipInfo i = a.info();
-      if (!i.clusterName().equals(ref.clusterName()) || i.shards() != ref.shards()) {
+      if (!i.clusterName().equals(ref.clusterName())
+          || i.shards() != ref.shards()
+          || i.groupCount() != ref.groupCount()) {
         throw new MembershipException(
             true,
             "coordinator "
@@ -211,16 +214,20 @@ public final class MembershipChange implements AutoCloseable {
                 + i.clusterName()
                 + "' with "
                 + i.shards()
-                + " shards, but "
+                + " shards in "
+                + i.groupCount()
+                + " group(s), but "
                 + ref.coordinatorId()
                 + " to '"
                 + ref.clusterName()
                 + "' with "
                 + ref.shards()
+                + " in "
+                + ref.groupCount()
                 + "; start "
                 + i.coordinatorId()
-                + " with the ensemble's cluster name and shard count (and an empty data"
-                + " directory)");
+                + " with the ensemble's cluster name, shard count and group count (and an empty"
+                + " data directory)");
       }
     }
     Map<String, String> oldPeers = Membership.parse(ref.peers());

@@ -102,7 +102,7 @@ class CoordinatorStartupTest {
       assertThatThrownBy(() -> change.add("c2"))
           .isInstanceOf(MembershipException.class)
           .hasMessageContaining("carries its 4 shards in 1 Raft group(s)")
-          .hasMessageContaining("groups equal to shards");
+          .hasMessageContaining("--groups equal to the shard count, on a new data directory");
       assertThat(c.members()).as("nothing was recorded").containsExactly("coord-0");
     }
   }

@@ -13,7 +13,6 @@ public interface CoordinatorAdmin {
    *
    * @param clusterName the cluster's name
    * @param shards the shard count
-   * @param groups how many Raft groups carry the shards
    * @param replicas the replicas per group this coordinator was configured with
    * @param coordinatorId this coordinator's id
    * @param raftAddress this coordinator's Raft {@code host:port}, as bound
@@ -22,11 +21,12 @@ public interface CoordinatorAdmin {
    * @param pending the peers a change in progress moves to, or empty
    * @param endpoints the RPC endpoints it knows, {@code id=host:port,...}
    * @param joining whether it was started to join and has not been added yet
+   * @param groups how many Raft groups carry the shards; 0 from a coordinator older than lock
+   *     groups, which had one per shard (the field is last: the RPC codec adds fields at the end)
    */
   record MembershipInfo(
       String clusterName,
       int shards,
-      int groups,
       int replicas,
       String coordinatorId,
       String raftAddress,
@@ -34,7 +34,14 @@ public interface CoordinatorAdmin {
       String peers,
       String pending,
       String endpoints,
-      boolean joining) {}
+      boolean joining,
+      int groups) {
+
+    /** How many Raft groups carry the shards, reading an older coordinator's 0 as one per shard. */
+    public int groupCount() {
+      return groups == 0 ? shards : groups;
+    }
+  }
 
   /**
    * A membership to record; ignored by a coordinator whose record has this epoch or a later one.

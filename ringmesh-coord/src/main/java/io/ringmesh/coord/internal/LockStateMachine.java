@@ -295,8 +295,7 @@ public final class LockStateMachine extends BaseStateMachine {
               int limit = in.readInt();
               int shard = in.readInt();
               Placement placement = placementOf(in.readInt());
-              yield encodeLocks(
-                  read(s -> s.locks(limit, name -> placement.shardOf(name) == shard)));
+              yield encodeLocks(read(s -> s.locks(limit, shard, placement::shardOf)));
             }
             default -> throw new IllegalArgumentException("unknown query kind " + kind);
           };

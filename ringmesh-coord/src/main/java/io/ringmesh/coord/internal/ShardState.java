@@ -202,6 +202,12 @@ public final class ShardState {
     int holds;
     final LinkedHashMap<UUID, Waiter> waiters = new LinkedHashMap<>();
 
+    /**
+     * The shard of {@link #name}, once a listing asked (-1 before): a pure function of the name,
+     * kept so that repeated per-shard listings hash each name once. Not replicated state.
+     */
+    int shard = -1;
+
     Lock(String name) {
       this.name = name;
     }
@@ -675,17 +681,21 @@ public final class ShardState {
   }
 
   /**
-   * Up to {@code limit} of the locks whose names {@code filter} accepts, in name order, and how
-   * many it accepts in all.
+   * Up to {@code limit} of the locks on {@code shard}, in name order, and how many it has in all;
+   * {@code shardOf} maps a name to its shard and is asked once per lock.
    */
-  public LockStateMachine.LocksView locks(int limit, java.util.function.Predicate<String> filter) {
+  public LockStateMachine.LocksView locks(
+      int limit, int shard, java.util.function.ToIntFunction<String> shardOf) {
     List<LockView> views = new ArrayList<>(Math.min(limit, 64));
     int total = 0;
-    for (String name : locks.keySet()) {
-      if (filter.test(name)) {
+    for (Lock l : locks.values()) {
+      if (l.shard < 0) {
+        l.shard = shardOf.applyAsInt(l.name);
+      }
+      if (l.shard == shard) {
         total++;
         if (views.size() < limit) {
-          views.add(lock(name));
+          views.add(lock(l.name));
         }
       }
     }

@@ -50,6 +50,16 @@ class ClusterMetadataTest {
   }
 
   @Test
+  void aCoordinatorOlderThanLockGroupsReportsOneGroupPerShard() {
+    CoordinatorAdmin.MembershipInfo old =
+        new CoordinatorAdmin.MembershipInfo("c", 16, 3, "c0", "h:1", 1, "", "", "", false, 0);
+    assertThat(old.groupCount()).isEqualTo(16);
+    CoordinatorAdmin.MembershipInfo lone =
+        new CoordinatorAdmin.MembershipInfo("c", 16, 3, "c0", "h:1", 1, "", "", "", false, 1);
+    assertThat(lone.groupCount()).isEqualTo(1);
+  }
+
+  @Test
   void aDamagedGroupCountIsRefusedNamingTheFile() throws IOException {
     Files.write(
         dir.resolve(ClusterMetadata.FILE),
