@@ -597,6 +597,11 @@ public final class Coordinator implements AutoCloseable {
                         ? SHARED_GROUP_COMMIT // lock groups only: registry commands never batch
                         : ShardService.DEFAULT_GROUP_COMMIT,
                 leaderWait(electionTimeoutMax));
+        if (i == metadata.shards()) {
+          s.label("the registry");
+        } else if (metadata.groups() < metadata.shards()) {
+          s.label(groupLabel(i, metadata));
+        }
         services.add(s);
         byGroup.put(gid, s);
         List<String> replicaIds = Placement.replicas(i, ids, r);
@@ -961,18 +966,30 @@ public final class Coordinator implements AutoCloseable {
           } catch (IOException ignored) {
             // the directory itself is unreadable; naming it is all we can do
           }
-          return ". It is shard "
-              + e.getValue().shard()
+          return ". It is "
+              + e.getValue().label()
               + ", whose Raft log is in "
               + current
               + " (files: "
               + String.join(", ", files)
-              + "); restore that directory from a backup, or rebuild the shard from its other"
+              + "); restore that directory from a backup, or rebuild it from its other"
               + " replicas";
         }
       }
       return "";
     }
+  }
+
+  /** "lock group 0 (all 16 shards)", or "lock group 1 (shards 1, 5, 9, 13)". */
+  static String groupLabel(int group, ClusterMetadata m) {
+    if (m.groups() == 1) {
+      return "lock group 0 (all " + m.shards() + " shards)";
+    }
+    List<String> shards = new ArrayList<>();
+    for (int s = group; s < m.shards(); s += m.groups()) {
+      shards.add(String.valueOf(s));
+    }
+    return "lock group " + group + " (shards " + String.join(", ", shards) + ")";
   }
 
   /** Parses {@code id=host:port,...}; messages name the bad entry. */

@@ -3,6 +3,7 @@ package io.ringmesh.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringmesh.coord.internal.ClusterMetadata;
 import io.ringmesh.coord.internal.Membership;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,6 +55,14 @@ class CoordinatorStartupTest {
     try (Coordinator again = Coordinator.builder().dataDirectory(dataDir).start()) {
       assertThat(again.groups()).as("an unset count adopts the directory's").isEqualTo(1);
     }
+  }
+
+  @Test
+  void messagesNameEveryShardOfASharedGroup() {
+    assertThat(Coordinator.groupLabel(0, new ClusterMetadata("c", 16, 1)))
+        .isEqualTo("lock group 0 (all 16 shards)");
+    assertThat(Coordinator.groupLabel(1, new ClusterMetadata("c", 8, 3)))
+        .isEqualTo("lock group 1 (shards 1, 4, 7)");
   }
 
   @Test

@@ -86,6 +86,7 @@ public final class LockStateMachine extends BaseStateMachine {
   private static final int SNAPSHOTS_RETAINED = 2;
 
   private final int shard;
+  private final String label;
   private final Listener listener;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final Object monitor = new Object();
@@ -96,7 +97,15 @@ public final class LockStateMachine extends BaseStateMachine {
   private volatile @Nullable File snapshotDir;
 
   public LockStateMachine(int shard, Listener listener) {
+    this(shard, "shard " + shard, listener);
+  }
+
+  /**
+   * @param label names the group in error messages, e.g. "lock group 0 (shards 0-15)"
+   */
+  public LockStateMachine(int shard, String label, Listener listener) {
     this.shard = shard;
+    this.label = label;
     this.listener = listener;
   }
 
@@ -150,8 +159,8 @@ public final class LockStateMachine extends BaseStateMachine {
         throw new IOException(
             "snapshot file "
                 + latest.toAbsolutePath()
-                + " of shard "
-                + shard
+                + " of "
+                + label
                 + " is corrupt: it does not match its .md5 file ("
                 + e.getMessage()
                 + "). Refusing to start from it; restore it, or move it aside so that the shard"
@@ -221,8 +230,7 @@ public final class LockStateMachine extends BaseStateMachine {
         command = Command.decode(data);
       } catch (IllegalArgumentException e) {
         throw new IllegalStateException(
-            "shard "
-                + shard
+            label
                 + ": log entry "
                 + index
                 + " is not a lock command ("

@@ -76,6 +76,8 @@ public final class ShardService implements LockStateMachine.Listener {
   private record WaitKey(UUID session, long requestId) {}
 
   private final int shard;
+
+  private volatile String label;
   private final RaftGroupId groupId;
   private final TimeSource time;
   private final Executor executor;
@@ -183,6 +185,7 @@ public final class ShardService implements LockStateMachine.Listener {
           "groupCommit must be 0 (off) or the entries in flight per shard, not " + groupCommit);
     }
     this.shard = shard;
+    this.label = "shard " + shard;
     this.groupId = groupId;
     this.time = time;
     this.executor = executor;
@@ -195,7 +198,7 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** A new state machine for this shard, bound to this service; Ratis calls this on start. */
   public LockStateMachine newStateMachine() {
-    LockStateMachine sm = new LockStateMachine(shard, this);
+    LockStateMachine sm = new LockStateMachine(shard, label, this);
     stateMachine = sm;
     return sm;
   }
@@ -210,9 +213,24 @@ public final class ShardService implements LockStateMachine.Listener {
     return firstReady;
   }
 
-  /** The shard number. */
+  /** The shard number (for a group that carries several shards, the group's index). */
   public int shard() {
     return shard;
+  }
+
+  /**
+   * Names this service's group in messages and logs; default {@code "shard N"}. A group that
+   * carries several shards is named for all of them, so that an operator is not told one shard is
+   * affected when every shard of the group is.
+   */
+  public ShardService label(String label) {
+    this.label = label;
+    return this;
+  }
+
+  /** What messages call this service's group. */
+  public String label() {
+    return label;
   }
 
   /** The Raft group of this shard. */
@@ -263,7 +281,7 @@ public final class ShardService implements LockStateMachine.Listener {
       return new ShardOutcome(
           shard,
           Status.SESSION_EXPIRED,
-          "session " + session + " is unknown on shard " + shard + ": it expired or was closed",
+          "session " + session + " is unknown on " + label + ": it expired or was closed",
           Optional.empty());
     }
     lastHeard.put(session, time.nanoTime());
@@ -563,7 +581,7 @@ public final class ShardService implements LockStateMachine.Listener {
       // First sight (a new leader, a restart): the session's TTL starts now.
       long heard = lastHeard.computeIfAbsent(session, id -> now);
       if (now - heard >= TimeUnit.MILLISECONDS.toNanos(e.getValue()) && expiring.add(session)) {
-        LOG.debug("shard {}: session {} not heard from for its TTL; expiring it", shard, session);
+        LOG.debug("{}: session {} not heard from for its TTL; expiring it", label, session);
         propose(new ExpireSession(session)).whenComplete((r, t) -> expiring.remove(session));
       }
     }
@@ -715,14 +733,14 @@ public final class ShardService implements LockStateMachine.Listener {
             new ShardOutcome(
                 shard,
                 Status.NOT_LEADER,
-                "shard " + shard + " is led by " + leader,
+                label + " is led by " + leader,
                 Optional.of(leader.toString())));
       }
       return Optional.of(
           new ShardOutcome(
               shard,
               Status.UNAVAILABLE,
-              "shard " + shard + " has no ready leader yet (election in progress); retry",
+              label + " has no ready leader yet (election in progress); retry",
               Optional.empty()));
     } catch (java.io.IOException e) {
       // Not a replica (never was, moved away by coord add|remove, or not added yet): NOT_LEADER
@@ -732,7 +750,7 @@ public final class ShardService implements LockStateMachine.Listener {
           new ShardOutcome(
               shard,
               Status.NOT_LEADER,
-              "shard " + shard + " is not hosted on this coordinator: " + e.getMessage(),
+              label + " is not hosted on this coordinator: " + e.getMessage(),
               Optional.empty()));
     }
   }
@@ -803,8 +821,7 @@ public final class ShardService implements LockStateMachine.Listener {
                       .complete(
                           new Reply(
                               Status.UNAVAILABLE,
-                              "shard "
-                                  + shard
+                              label
                                   + " elected no leader within "
                                   + leaderWait.toMillis()
                                   + " ms (a majority of its replicas may be down or cut off);"
@@ -853,18 +870,18 @@ public final class ShardService implements LockStateMachine.Listener {
       return CompletableFuture.completedFuture(
           new Reply(
               Status.NOT_LEADER,
-              "shard " + shard + " is not hosted on this coordinator: " + e.getMessage(),
+              label + " is not hosted on this coordinator: " + e.getMessage(),
               null));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(
-          new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + e.getMessage(), null));
+          new Reply(Status.UNAVAILABLE, label + ": " + e.getMessage(), null));
     }
     // Runs on the Ratis thread that completed the reply (the state machine updater for writes),
     // and so do the callers' continuations: no hop to another thread before the reply leaves.
     return sent.handle(
         (reply, error) -> {
           if (error != null) {
-            return new Reply(Status.UNAVAILABLE, "shard " + shard + ": " + describe(error), null);
+            return new Reply(Status.UNAVAILABLE, label + ": " + describe(error), null);
           }
           if (reply.isSuccess()) {
             return new Reply(Status.OK, "", reply.getMessage());
@@ -875,16 +892,15 @@ public final class ShardService implements LockStateMachine.Listener {
               lastLeaderHint = notLeader.getSuggestedLeader().getId().toString();
               return new Reply(
                   Status.NOT_LEADER,
-                  "shard " + shard + " is led by " + lastLeaderHint + "; retry there",
+                  label + " is led by " + lastLeaderHint + "; retry there",
                   null);
             }
-            return new Reply(
-                Status.UNAVAILABLE, "shard " + shard + " has no leader right now; retry", null);
+            return new Reply(Status.UNAVAILABLE, label + " has no leader right now; retry", null);
           }
           RaftException e = reply.getException();
           return new Reply(
               Status.UNAVAILABLE,
-              "shard " + shard + ": " + (e == null ? "request failed" : describe(e)),
+              label + ": " + (e == null ? "request failed" : describe(e)),
               null);
         });
   }
