@@ -76,6 +76,9 @@ public final class Coordinator implements AutoCloseable {
   private final Duration sessionCheckInterval;
   private final List<ShardService> shards;
 
+  /** Each group's service once, in group order: shards that share a group share its service. */
+  private final List<ShardService> groupServices;
+
   /** Completes its futures on Ratis' threads; served over RPC. */
   private final CoordinatorService service;
 
@@ -116,6 +119,7 @@ public final class Coordinator implements AutoCloseable {
     this.time = b.time;
     this.sessionCheckInterval = b.sessionCheckInterval;
     this.shards = shards;
+    this.groupServices = shards.stream().distinct().toList();
     this.executor = executor;
     this.server = server;
     this.selfId = b.self;
@@ -172,17 +176,6 @@ public final class Coordinator implements AutoCloseable {
   /** How many Raft groups carry the lock shards, fixed when the cluster was created. */
   public int groups() {
     return metadata.groups();
-  }
-
-  /** Each group's service once: the slots of shards that share a group hold the same one. */
-  private List<ShardService> groupServices() {
-    List<ShardService> distinct = new ArrayList<>();
-    for (int i = 0; i < shards.size(); i++) {
-      if (metadata.isGroup(i)) {
-        distinct.add(shards.get(i));
-      }
-    }
-    return distinct;
   }
 
   /** Whether this coordinator leads the registry group now (and is ready to serve it). */
@@ -300,7 +293,7 @@ public final class Coordinator implements AutoCloseable {
     if (rpc != null) {
       rpc.shutdown(); // GOAWAY: no new calls; open waits end below, with UNAVAILABLE
     }
-    groupServices().forEach(ShardService::close);
+    groupServices.forEach(ShardService::close);
     if (rpc != null) {
       rpc.close();
     }
@@ -329,7 +322,7 @@ public final class Coordinator implements AutoCloseable {
               if (closed) {
                 return;
               }
-              for (ShardService s : groupServices()) {
+              for (ShardService s : groupServices) {
                 s.sweep();
               }
               scheduleSweep();
@@ -596,12 +589,8 @@ public final class Coordinator implements AutoCloseable {
                     : metadata.groups() < metadata.shards() && i < metadata.shards()
                         ? SHARED_GROUP_COMMIT // lock groups only: registry commands never batch
                         : ShardService.DEFAULT_GROUP_COMMIT,
-                leaderWait(electionTimeoutMax));
-        if (i == metadata.shards()) {
-          s.label("the registry");
-        } else if (metadata.groups() < metadata.shards()) {
-          s.label(groupLabel(i, metadata));
-        }
+                leaderWait(electionTimeoutMax),
+                groupLabel(i, metadata));
         services.add(s);
         byGroup.put(gid, s);
         List<String> replicaIds = Placement.replicas(i, ids, r);
@@ -980,8 +969,18 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
-  /** "lock group 0 (all 16 shards)", or "lock group 1 (shards 1, 5, 9, 13)". */
+  /**
+   * What messages call group {@code group}: "shard 3" where each shard is its own group, "the
+   * registry", or for a group of several shards "lock group 0 (all 16 shards)" or "lock group 1
+   * (shards 1, 5, 9, 13)".
+   */
   static String groupLabel(int group, ClusterMetadata m) {
+    if (group == m.shards()) {
+      return "the registry";
+    }
+    if (m.groups() == m.shards()) {
+      return "shard " + group;
+    }
     if (m.groups() == 1) {
       return "lock group 0 (all " + m.shards() + " shards)";
     }

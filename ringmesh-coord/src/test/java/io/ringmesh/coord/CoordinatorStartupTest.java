@@ -63,6 +63,9 @@ class CoordinatorStartupTest {
         .isEqualTo("lock group 0 (all 16 shards)");
     assertThat(Coordinator.groupLabel(1, new ClusterMetadata("c", 8, 3)))
         .isEqualTo("lock group 1 (shards 1, 4, 7)");
+    assertThat(Coordinator.groupLabel(3, new ClusterMetadata("c", 16))).isEqualTo("shard 3");
+    assertThat(Coordinator.groupLabel(16, new ClusterMetadata("c", 16, 1)))
+        .isEqualTo("the registry");
   }
 
   @Test

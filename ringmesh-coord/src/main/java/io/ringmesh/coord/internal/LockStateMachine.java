@@ -96,12 +96,9 @@ public final class LockStateMachine extends BaseStateMachine {
 
   private volatile @Nullable File snapshotDir;
 
-  public LockStateMachine(int shard, Listener listener) {
-    this(shard, "shard " + shard, listener);
-  }
-
   /**
-   * @param label names the group in error messages, e.g. "lock group 0 (shards 0-15)"
+   * @param label names the group in error messages, e.g. "shard 3" or "lock group 0 (all 16
+   *     shards)"
    */
   public LockStateMachine(int shard, String label, Listener listener) {
     this.shard = shard;

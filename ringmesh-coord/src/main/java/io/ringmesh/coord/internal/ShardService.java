@@ -76,8 +76,7 @@ public final class ShardService implements LockStateMachine.Listener {
   private record WaitKey(UUID session, long requestId) {}
 
   private final int shard;
-
-  private volatile String label;
+  private final String label;
   private final RaftGroupId groupId;
   private final TimeSource time;
   private final Executor executor;
@@ -172,6 +171,9 @@ public final class ShardService implements LockStateMachine.Listener {
    *     cannot read)
    * @param leaderWait how long a request that meets an election waits for its end before it is
    *     answered UNAVAILABLE; zero answers at once
+   * @param label what messages and logs call the group: "shard N", or for a group that carries
+   *     several shards all of them, so that an operator is not told one shard is affected when
+   *     every shard of the group is
    */
   public ShardService(
       int shard,
@@ -179,13 +181,14 @@ public final class ShardService implements LockStateMachine.Listener {
       TimeSource time,
       Executor executor,
       int groupCommit,
-      Duration leaderWait) {
+      Duration leaderWait,
+      String label) {
     if (groupCommit < 0) {
       throw new IllegalArgumentException(
           "groupCommit must be 0 (off) or the entries in flight per shard, not " + groupCommit);
     }
     this.shard = shard;
-    this.label = "shard " + shard;
+    this.label = label;
     this.groupId = groupId;
     this.time = time;
     this.executor = executor;
@@ -216,16 +219,6 @@ public final class ShardService implements LockStateMachine.Listener {
   /** The shard number (for a group that carries several shards, the group's index). */
   public int shard() {
     return shard;
-  }
-
-  /**
-   * Names this service's group in messages and logs; default {@code "shard N"}. A group that
-   * carries several shards is named for all of them, so that an operator is not told one shard is
-   * affected when every shard of the group is.
-   */
-  public ShardService label(String label) {
-    this.label = label;
-    return this;
   }
 
   /** What messages call this service's group. */
