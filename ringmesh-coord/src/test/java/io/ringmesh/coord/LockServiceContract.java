@@ -7,11 +7,13 @@ import io.ringmesh.coord.internal.CoordinatorService;
 import io.ringmesh.coord.internal.Messages.AcquireMode;
 import io.ringmesh.coord.internal.Messages.AcquireReply;
 import io.ringmesh.coord.internal.Messages.AcquireRequest;
+import io.ringmesh.coord.internal.Messages.CloseSessionRequest;
 import io.ringmesh.coord.internal.Messages.HeartbeatRequest;
 import io.ringmesh.coord.internal.Messages.OpenSessionRequest;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.ShardOutcome;
 import io.ringmesh.coord.internal.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -296,10 +298,7 @@ abstract class LockServiceContract {
     lease.onLost(lostWith::set);
     UUID old = a.sessionId();
     // The coordinator ends the session behind the client's back (as a leader expiring it would).
-    await(
-        service()
-            .closeSession(
-                new io.ringmesh.coord.internal.Messages.CloseSessionRequest(old, allShards())));
+    await(service().closeSession(new CloseSessionRequest(old, allShards())));
     clock.advance(HEARTBEAT);
     Await.until(() -> lostWith.get() != null, () -> "onLost after the next heartbeat");
     assertThat(lostWith.get().code()).isEqualTo(LockException.Code.SESSION_EXPIRED);
@@ -331,6 +330,35 @@ abstract class LockServiceContract {
     Await.until(() -> !lost.isEmpty(), () -> "onLost at the end of the grace period");
     assertThat(lost.get(0)).hasMessageContaining("within its TTL").hasMessageContaining("grace");
     partitioned.set(false);
+  }
+
+  /**
+   * A session call names every shard, and each shard gets its own outcome, in request order, even
+   * where several shards share one Raft group and so one session table. A shared group must be
+   * asked once: asked once per shard, the second close of the same session would find it gone.
+   */
+  @Test
+  void aSessionOpensAndClosesOnEveryShardWithOneOutcomeEach() throws Exception {
+    UUID session = UUID.randomUUID();
+    List<Integer> shards = allShards();
+    SessionReply opened =
+        await(service().openSession(new OpenSessionRequest(session, TTL.toMillis(), shards)));
+    assertThat(opened.shards()).extracting(ShardOutcome::shard).isEqualTo(shards);
+    assertThat(opened.shards())
+        .allSatisfy(
+            o -> assertThat(o.status()).as("open on shard %d", o.shard()).isEqualTo(Status.OK));
+    SessionReply closed = await(service().closeSession(new CloseSessionRequest(session, shards)));
+    assertThat(closed.shards()).extracting(ShardOutcome::shard).isEqualTo(shards);
+    assertThat(closed.shards())
+        .allSatisfy(
+            o ->
+                assertThat(o.status())
+                    .as("close on shard %d: %s", o.shard(), o.message())
+                    .isEqualTo(Status.OK));
+    SessionReply again = await(service().closeSession(new CloseSessionRequest(session, shards)));
+    assertThat(again.shards())
+        .as("the first close ended the session everywhere")
+        .allSatisfy(o -> assertThat(o.status()).isEqualTo(Status.SESSION_EXPIRED));
   }
 
   @Test
