@@ -300,7 +300,8 @@ public final class LockStateMachine extends BaseStateMachine {
               int limit = in.readInt();
               int shard = in.readInt();
               Placement placement = placementOf(in.readInt());
-              yield encodeLocks(read(s -> s.locks(limit, shard, placement::shardOf)));
+              yield encodeLocks(
+                  read(s -> s.locks(limit, shard, placement.shards(), placement::shardOf)));
             }
             default -> throw new IllegalArgumentException("unknown query kind " + kind);
           };

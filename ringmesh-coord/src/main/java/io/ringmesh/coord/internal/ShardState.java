@@ -203,8 +203,8 @@ public final class ShardState {
     final LinkedHashMap<UUID, Waiter> waiters = new LinkedHashMap<>();
 
     /**
-     * The shard of {@link #name}, once a listing asked (-1 before): a pure function of the name,
-     * kept so that repeated per-shard listings hash each name once. Not replicated state.
+     * The shard of {@link #name} once the lock is in {@link #byShard} (-1 before): a pure function
+     * of the name. Not replicated state.
      */
     int shard = -1;
 
@@ -215,6 +215,17 @@ public final class ShardState {
 
   private final TreeMap<UUID, Session> sessions = new TreeMap<>();
   private final TreeMap<String, Lock> locks = new TreeMap<>();
+
+  /**
+   * The same locks split by shard, for a group that carries several shards: built by the first
+   * per-shard listing, then kept up to date as locks come and go, so that a listing reads its own
+   * shard instead of walking every lock of the group under the state machine's monitor (the
+   * dashboard lists every shard each second). Null until asked for, and after a restore. Derived
+   * from {@link #locks}; not replicated state.
+   */
+  private @Nullable List<TreeMap<String, Lock>> byShard;
+
+  private java.util.function.@Nullable ToIntFunction<String> shardOfName;
   private final TreeMap<RegistryKey, Owned> registry = new TreeMap<>();
 
   /** The index of the entry that last changed {@link #registry}; 0 before any change. */
@@ -303,6 +314,7 @@ public final class ShardState {
       if (lock == null) {
         lock = new Lock(c.name());
         locks.put(c.name(), lock);
+        index(lock);
       }
       grant(lock, session, c.requestId(), index);
       result = Result.ok(index, index);
@@ -618,6 +630,19 @@ public final class ShardState {
   private void dropIfUnused(Lock lock) {
     if (lock.holder == null && lock.waiters.isEmpty()) {
       locks.remove(lock.name);
+      List<TreeMap<String, Lock>> index = byShard;
+      if (index != null) {
+        index.get(lock.shard).remove(lock.name);
+      }
+    }
+  }
+
+  private void index(Lock lock) {
+    List<TreeMap<String, Lock>> index = byShard;
+    java.util.function.ToIntFunction<String> shardOf = shardOfName;
+    if (index != null && shardOf != null) {
+      lock.shard = shardOf.applyAsInt(lock.name);
+      index.get(lock.shard).put(lock.name, lock);
     }
   }
 
@@ -681,25 +706,35 @@ public final class ShardState {
   }
 
   /**
-   * Up to {@code limit} of the locks on {@code shard}, in name order, and how many it has in all;
-   * {@code shardOf} maps a name to its shard and is asked once per lock.
+   * Up to {@code limit} of the locks on {@code shard}, in name order, and how many it has in all.
+   * {@code shardOf} maps a name to its shard in [0, {@code shards}); the first call indexes every
+   * lock by it, and later locks are indexed as they come, so each name is hashed once. The mapping
+   * must not change between calls (the shard count of a cluster is fixed at its creation).
    */
   public LockStateMachine.LocksView locks(
-      int limit, int shard, java.util.function.ToIntFunction<String> shardOf) {
-    List<LockView> views = new ArrayList<>(Math.min(limit, 64));
-    int total = 0;
-    for (Lock l : locks.values()) {
-      if (l.shard < 0) {
+      int limit, int shard, int shards, java.util.function.ToIntFunction<String> shardOf) {
+    List<TreeMap<String, Lock>> index = byShard;
+    if (index == null || index.size() != shards) {
+      index = new ArrayList<>(shards);
+      for (int i = 0; i < shards; i++) {
+        index.add(new TreeMap<>());
+      }
+      for (Lock l : locks.values()) {
         l.shard = shardOf.applyAsInt(l.name);
+        index.get(l.shard).put(l.name, l);
       }
-      if (l.shard == shard) {
-        total++;
-        if (views.size() < limit) {
-          views.add(lock(l.name));
-        }
-      }
+      byShard = index;
+      shardOfName = shardOf;
     }
-    return new LockStateMachine.LocksView(views, total);
+    TreeMap<String, Lock> own = index.get(shard);
+    List<LockView> views = new ArrayList<>(Math.min(limit, own.size()));
+    for (String name : own.keySet()) {
+      if (views.size() >= limit) {
+        break;
+      }
+      views.add(lock(name));
+    }
+    return new LockStateMachine.LocksView(views, own.size());
   }
 
   /** Up to {@code limit} locks held or waited for, in name order. */

@@ -16,6 +16,7 @@ import io.ringmesh.coord.internal.Messages.AcquireMode;
 import io.ringmesh.coord.internal.Messages.ServiceEntry;
 import io.ringmesh.coord.internal.ShardState.Applied;
 import io.ringmesh.coord.internal.ShardState.Completion;
+import io.ringmesh.coord.internal.ShardState.LockView;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -58,6 +59,57 @@ class ShardStateTest {
   private Applied release(UUID session, String name, long token) {
     long id = ++requestId;
     return apply(new Release(session, id, id, name, token));
+  }
+
+  /** The per-shard listing against a walk of every lock, for each of {@code shards}. */
+  private void assertListingMatchesAWalk(
+      int shards, java.util.function.ToIntFunction<String> shardOf) {
+    List<String> all = state.locks(Integer.MAX_VALUE).stream().map(LockView::name).toList();
+    for (int s = 0; s < shards; s++) {
+      int shard = s;
+      List<String> expected = all.stream().filter(n -> shardOf.applyAsInt(n) == shard).toList();
+      LockStateMachine.LocksView listed = state.locks(Integer.MAX_VALUE, shard, shards, shardOf);
+      assertThat(listed.locks())
+          .extracting(LockView::name)
+          .as("shard %d", shard)
+          .isEqualTo(expected);
+      assertThat(listed.total()).isEqualTo(expected.size());
+      LockStateMachine.LocksView firstTwo = state.locks(2, shard, shards, shardOf);
+      assertThat(firstTwo.locks())
+          .extracting(LockView::name)
+          .isEqualTo(expected.subList(0, Math.min(2, expected.size())));
+      assertThat(firstTwo.total()).as("the total counts past the limit").isEqualTo(expected.size());
+    }
+  }
+
+  @Test
+  void aPerShardListingFollowsLocksThatComeAndGoAfterItsFirstUse() {
+    int shards = 3;
+    java.util.function.ToIntFunction<String> shardOf = n -> Math.floorMod(n.hashCode(), shards);
+    open(a);
+    open(b);
+    Map<String, Long> tokens = new java.util.HashMap<>();
+    for (int i = 0; i < 12; i++) {
+      tokens.put("n" + i, waitFor(a, "n" + i).result().token());
+    }
+    assertListingMatchesAWalk(shards, shardOf);
+    // Released locks leave the listing, new ones join it, a lock handed to its waiter stays.
+    for (int i = 0; i < 6; i++) {
+      release(a, "n" + i, tokens.get("n" + i));
+    }
+    waitFor(b, "n7");
+    release(a, "n7", tokens.get("n7"));
+    for (int i = 0; i < 5; i++) {
+      waitFor(b, "m" + i);
+    }
+    assertThat(state.lock("n7").holder()).isEqualTo(b);
+    assertListingMatchesAWalk(shards, shardOf);
+    // A closed session's locks leave it too.
+    apply(new CloseSession(b));
+    assertListingMatchesAWalk(shards, shardOf);
+    assertThat(state.locks(Integer.MAX_VALUE))
+        .extracting(LockView::name)
+        .containsExactly("n10", "n11", "n6", "n8", "n9");
   }
 
   @Test
