@@ -3,6 +3,7 @@ package io.ringmesh.coord;
 import io.ringmesh.coord.internal.ClusterMetadata;
 import io.ringmesh.coord.internal.CoordinatorAdmin;
 import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.LeaderBalancer;
 import io.ringmesh.coord.internal.LocalCoordinatorService;
 import io.ringmesh.coord.internal.Membership;
 import io.ringmesh.coord.internal.Messages.ClusterInfo;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -104,6 +106,23 @@ public final class Coordinator implements AutoCloseable {
   private volatile @Nullable RpcServer rpcServer;
   private volatile boolean closed;
   private volatile TimeSource.@Nullable Cancellable sweepTimer;
+  private volatile TimeSource.@Nullable Cancellable balanceTimer;
+
+  /** How often the leader balancer looks at the groups this coordinator leads. */
+  private static final Duration BALANCE_INTERVAL = Duration.ofSeconds(1);
+
+  private final boolean balanceLeaders;
+
+  /** Decides leadership hand-backs. */
+  private final LeaderBalancer balancer;
+
+  /** Transfers wait this long for the preferred replica to win (writes are refused meanwhile). */
+  private final long transferTimeoutMillis;
+
+  /** The preferred leaders by group index, and the membership they were computed for. */
+  private @Nullable List<String> preferredFor;
+
+  private List<String> preferredLeaders = List.of();
 
   private Coordinator(
       Builder b,
@@ -140,6 +159,23 @@ public final class Coordinator implements AutoCloseable {
             shards,
             group -> Placement.replicas(group, this.membership.ids(), replicas));
     this.inProcessService = new OffloadingCoordinatorService(service, executor);
+    Duration max = Builder.electionMax(b.electionTimeoutMax);
+    // A replica must answer and keep up for five election timeouts (at least 2 s), and a new
+    // leader lead as long, before leadership moves; then a group waits 30 s between transfers,
+    // doubling after failures up to 5 minutes (LeaderBalancer).
+    Duration settleFor = b.balanceSettle;
+    long settle =
+        settleFor != null
+            ? settleFor.toNanos()
+            : Math.max(Duration.ofSeconds(2).toNanos(), max.multipliedBy(5).toNanos());
+    this.balanceLeaders = b.balanceLeaders;
+    this.balancer =
+        new LeaderBalancer(
+            settle,
+            max.toMillis(),
+            Duration.ofSeconds(30).toNanos(),
+            Duration.ofMinutes(5).toNanos());
+    this.transferTimeoutMillis = Math.max(1_000, max.multipliedBy(2).toMillis());
   }
 
   /** A builder with the embedded defaults. */
@@ -289,6 +325,10 @@ public final class Coordinator implements AutoCloseable {
     if (t != null) {
       t.cancel();
     }
+    TimeSource.Cancellable b = balanceTimer;
+    if (b != null) {
+      b.cancel();
+    }
     RpcServer rpc = rpcServer;
     if (rpc != null) {
       rpc.shutdown(); // GOAWAY: no new calls; open waits end below, with UNAVAILABLE
@@ -307,6 +347,79 @@ public final class Coordinator implements AutoCloseable {
         executor.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Every {@link #BALANCE_INTERVAL}, offers each group this coordinator leads to the {@link
+   * LeaderBalancer}, and starts at most one transfer per run, so hand-backs after a coordinator
+   * returns go one group at a time. Only in an ensemble with no membership change in progress.
+   */
+  private void scheduleBalance() {
+    if (closed || !balanceLeaders) {
+      return;
+    }
+    balanceTimer =
+        time.schedule(
+            BALANCE_INTERVAL,
+            () -> {
+              if (closed) {
+                return;
+              }
+              try {
+                balanceOnce();
+              } catch (RuntimeException e) {
+                LOG.warn("leader balancing failed on {}; trying again next round", selfId, e);
+              }
+              scheduleBalance();
+            });
+  }
+
+  private void balanceOnce() {
+    Membership m = membership;
+    List<String> ids = m.ids();
+    if (ids.size() < 2 || !m.pending().isEmpty()) {
+      return;
+    }
+    if (!ids.equals(preferredFor)) {
+      preferredLeaders =
+          Placement.preferredLeaders(metadata.shards() + 1, ids, Math.min(replicas, ids.size()));
+      preferredFor = ids;
+    }
+    boolean started = false;
+    for (ShardService group : groupServices) {
+      int g = group.shard();
+      if (g >= preferredLeaders.size()) {
+        continue;
+      }
+      Optional<LeaderBalancer.View> view = group.leadership(selfId, preferredLeaders.get(g));
+      if (view.isEmpty()) {
+        balancer.notLeading(g);
+        continue;
+      }
+      if (started) {
+        continue;
+      }
+      Optional<String> to = balancer.decide(time.nanoTime(), view.get());
+      if (to.isPresent()) {
+        started = true;
+        LOG.info(
+            "moving the leadership of {} to its preferred coordinator {}", group.label(), to.get());
+        group
+            .transferLeadership(to.get(), transferTimeoutMillis)
+            .whenComplete(
+                (moved, error) -> {
+                  boolean ok = error == null && Boolean.TRUE.equals(moved);
+                  balancer.transferEnded(g, time.nanoTime(), ok);
+                  if (!ok) {
+                    LOG.info(
+                        "{} stays led by {}: the transfer to {} did not complete; retried later",
+                        group.label(),
+                        selfId,
+                        to.get());
+                  }
+                });
       }
     }
   }
@@ -345,6 +458,8 @@ public final class Coordinator implements AutoCloseable {
     private Duration sessionCheckInterval = Duration.ofMillis(100);
     private long snapshotThreshold = 10_000;
     private int groupCommit = -1; // unset: chosen by the group layout
+    private boolean balanceLeaders = true;
+    private @Nullable Duration balanceSettle;
     private Duration startTimeout = Duration.ofSeconds(60);
     private int rpcPort = -1;
     private String rpcBindAddress = "127.0.0.1";
@@ -488,6 +603,17 @@ public final class Coordinator implements AutoCloseable {
             "sessionCheckInterval must be positive, was " + interval);
       }
       this.sessionCheckInterval = interval;
+      return this;
+    }
+
+    /**
+     * For tests on a fake clock: whether the leader balancer runs, and how long a preferred replica
+     * must stay healthy before leadership moves to it (null: the default, five election timeouts
+     * and at least 2 s).
+     */
+    Builder leaderBalancing(boolean on, @Nullable Duration settle) {
+      this.balanceLeaders = on;
+      this.balanceSettle = settle;
       return this;
     }
 
@@ -654,6 +780,7 @@ public final class Coordinator implements AutoCloseable {
         coordinator =
             new Coordinator(this, metadata, services, membership, bound, r, executor, server);
         coordinator.scheduleSweep();
+        coordinator.scheduleBalance();
         awaitLeaders(services, hosted);
         if (recorded == null) {
           membership.store(dataDirectory); // after the groups exist: a failed start re-creates
@@ -750,7 +877,7 @@ public final class Coordinator implements AutoCloseable {
       return four.compareTo(Duration.ofSeconds(1)) > 0 ? four : Duration.ofSeconds(1);
     }
 
-    private static Duration electionMax(@Nullable Duration electionTimeoutMax) {
+    static Duration electionMax(@Nullable Duration electionTimeoutMax) {
       return electionTimeoutMax != null
           ? electionTimeoutMax
           : Duration.ofMillis(
@@ -858,8 +985,6 @@ public final class Coordinator implements AutoCloseable {
         Map<String, String> addresses)
         throws IOException {
       List<String> ids = List.copyOf(addresses.keySet());
-      List<String> preferredLeaders =
-          Placement.preferredLeaders(metadata.shards() + 1, ids, Math.min(replicas, ids.size()));
       Set<RaftGroupId> existing = new HashSet<>();
       server.getGroupIds().forEach(existing::add);
       for (Map.Entry<Integer, List<String>> e : hosted.entrySet()) {
@@ -867,17 +992,12 @@ public final class Coordinator implements AutoCloseable {
         if (existing.contains(gid)) {
           continue;
         }
-        // The preferred leader gets a higher Ratis priority, so leadership moves back to it
-        // whenever it is up and caught up: shard leaders stay spread over the coordinators.
-        String preferred = preferredLeaders.get(e.getKey());
+        // Every replica has the same Ratis priority: priorities would also decide elections,
+        // and stall them while the preferred leader is away or just back (LeaderBalancer). The
+        // leader balancer moves leadership to the preferred replica once it is healthy.
         List<RaftPeer> members = new ArrayList<>();
         for (String id : e.getValue()) {
-          members.add(
-              RaftPeer.newBuilder()
-                  .setId(id)
-                  .setAddress(addresses.get(id))
-                  .setPriority(id.equals(preferred) ? 1 : 0)
-                  .build());
+          members.add(RaftPeer.newBuilder().setId(id).setAddress(addresses.get(id)).build());
         }
         RaftGroup group = RaftGroup.valueOf(gid, members);
         try (RaftClient client =

@@ -68,9 +68,12 @@ public final class MembershipChange implements AutoCloseable {
    * Nothing is copied around the log: the state machine, its sessions, queues and the log index
    * that is the fencing token move inside Raft, so the next grant's token is higher.
    *
-   * Leaders: a moved group gets the replica that leads the fewest groups so far as its preferred
-   * leader (Ratis priority 1), counting the untouched groups' current preferred leaders, and
-   * leadership is transferred there; untouched groups keep theirs, so they are not touched at all.
+   * Leaders: every group's preferred leader is {@link Placement#preferredLeaders} over the new
+   * membership, the same rule each coordinator's leader balancer applies. A moved group's
+   * leadership is transferred there at the end of its move; an untouched group whose preferred
+   * leader changed with the membership is moved later by the balancer of its leader, once the
+   * change is recorded (at most one transfer per coordinator per second). Replicas all have the
+   * same Ratis priority (see LeaderBalancer for why).
    *
    * The membership record (peers, RPC endpoints) is written to every coordinator twice: before
    * the first group moves, with the target as "pending" and every endpoint, so that clients
@@ -332,7 +335,7 @@ public final class MembershipChange implements AutoCloseable {
         properties, TimeDuration.valueOf(groupTimeout.toMillis(), TimeUnit.MILLISECONDS));
     int groups = ref.shards() + 1;
     int r = Math.min(replicas, newIds.size());
-    Map<String, Integer> led = new LinkedHashMap<>();
+    List<String> preferredLeaders = Placement.preferredLeaders(groups, newIds, r);
     List<RaftGroup> confs = new ArrayList<>();
     List<List<String>> targets = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
@@ -343,22 +346,12 @@ public final class MembershipChange implements AutoCloseable {
       targets.add(target);
       if (ids(conf).equals(new HashSet<>(target))) {
         unchanged.add(g);
-        String preferred = preferredOf(conf);
-        if (preferred != null) {
-          led.merge(preferred, 1, Integer::sum);
-        }
       } else {
         moved.add(g);
       }
     }
     for (int g : moved) {
-      String preferred = null;
-      for (String candidate : targets.get(g)) {
-        if (preferred == null || led.getOrDefault(candidate, 0) < led.getOrDefault(preferred, 0)) {
-          preferred = candidate;
-        }
-      }
-      led.merge(java.util.Objects.requireNonNull(preferred), 1, Integer::sum);
+      String preferred = preferredLeaders.get(g);
       move(
           g,
           groups,
@@ -506,12 +499,7 @@ public final class MembershipChange implements AutoCloseable {
       }
       List<RaftPeer> next = new ArrayList<>();
       for (String peer : target) {
-        next.add(
-            RaftPeer.newBuilder()
-                .setId(peer)
-                .setAddress(allPeers.get(peer))
-                .setPriority(peer.equals(preferred) ? 1 : 0)
-                .build());
+        next.add(RaftPeer.newBuilder().setId(peer).setAddress(allPeers.get(peer)).build());
       }
       RaftClientReply reply =
           group
@@ -557,7 +545,10 @@ public final class MembershipChange implements AutoCloseable {
     }
   }
 
-  /** Transfers leadership to {@code preferred}; says who leads. Best effort: priorities remain. */
+  /**
+   * Transfers leadership to {@code preferred}; says who leads. Best effort: the leader balancer
+   * tries again later.
+   */
   private String lead(RaftClient group, String preferred) {
     try {
       RaftClientReply reply =
@@ -567,10 +558,15 @@ public final class MembershipChange implements AutoCloseable {
       }
       return "leadership stays ("
           + reply.getException()
-          + "); its priority moves it to "
-          + preferred;
+          + "); the leader balancer moves it to "
+          + preferred
+          + " later";
     } catch (IOException | RuntimeException e) {
-      return "leadership stays (" + e.getMessage() + "); its priority moves it to " + preferred;
+      return "leadership stays ("
+          + e.getMessage()
+          + "); the leader balancer moves it to "
+          + preferred
+          + " later";
     }
   }
 
@@ -615,16 +611,6 @@ public final class MembershipChange implements AutoCloseable {
       ids.add(p.getId().toString());
     }
     return ids;
-  }
-
-  private static @Nullable String preferredOf(RaftGroup conf) {
-    RaftPeer best = null;
-    for (RaftPeer p : conf.getPeers()) {
-      if (best == null || p.getPriority() > best.getPriority()) {
-        best = p;
-      }
-    }
-    return best == null || best.getPriority() == 0 ? null : best.getId().toString();
   }
 
   /** The group ids the coordinators use ({@link ClusterMetadata#groupUuid}). */

@@ -46,20 +46,37 @@ class EnsembleLockServiceTest extends LockServiceContract {
         .shards(SHARDS)
         .sessionCheckInterval(CHECK_INTERVAL)
         .groupCommit(1) // the batched path, replicated; the other fixtures keep the default
+        // The balancer runs on the test's fake clock: it moves leaders only while startAll()
+        // moves that clock, so no hand-off happens mid-test. After a restart it stays off: the
+        // clock cannot move there without expiring the sessions the test is about.
+        .leaderBalancing(balancing, Duration.ZERO)
         .start();
   }
 
-  /** Starts all three at once (each needs the others for a majority) and waits for leaders. */
+  private boolean balancing = true;
+
+  /**
+   * Starts all three at once (each needs the others for a majority) and waits for leaders: on the
+   * first start, until the leader balancer has moved every shard to its preferred coordinator.
+   */
   private void startAll() throws Exception {
     coordinators.clear();
     coordinators.addAll(InJvmEnsemble.startTogether(SIZE, this::startOne));
-    // Leaders first come from random elections, then Ratis priorities hand each shard to its
-    // preferred coordinator. Tests start once that has settled: a hand-off mid-test would make a
-    // request UNAVAILABLE, and the client's retry backoff runs on the fake clock.
+    if (!balancing) {
+      Await.until(
+          () -> new java.util.HashSet<>(ledShards()).size() == SHARDS && registryLed(),
+          () -> "a leader for every shard and the registry; now " + leadersPerCoordinator());
+      return;
+    }
+    // Leaders first come from random elections, then the balancer hands each shard to its
+    // preferred coordinator, on its ticks of the fake clock: moved here one second per poll,
+    // with no session open yet. Tests start once that has settled: a hand-off mid-test would
+    // make a request UNAVAILABLE, and the client's retry backoff runs on the fake clock.
     List<String> ids = List.of("c0", "c1", "c2");
     List<String> preferred = Placement.preferredLeaders(SHARDS, ids, SIZE);
     Await.until(
         () -> {
+          clock.advance(Duration.ofSeconds(1));
           for (int i = 0; i < SIZE; i++) {
             Coordinator c = coordinators.get(i);
             List<Integer> expected = new ArrayList<>();
@@ -112,7 +129,17 @@ class EnsembleLockServiceTest extends LockServiceContract {
   @Override
   void restartService() throws Exception {
     stopCoordinators();
+    balancing = false;
     startAll();
+  }
+
+  private boolean registryLed() {
+    for (Coordinator c : coordinators) {
+      if (c != null && c.leadsRegistry()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

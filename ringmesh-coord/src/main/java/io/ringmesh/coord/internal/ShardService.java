@@ -551,6 +551,76 @@ public final class ShardService implements LockStateMachine.Listener {
     }
   }
 
+  /**
+   * How this replica, if it leads the group, sees the group's {@code preferred} replica, for the
+   * {@link LeaderBalancer}; empty when it does not lead or does not host the group.
+   */
+  public Optional<LeaderBalancer.View> leadership(String self, String preferred) {
+    RaftServer s = server;
+    if (s == null || closed) {
+      return Optional.empty();
+    }
+    try {
+      RaftServer.Division d = s.getDivision(groupId);
+      org.apache.ratis.server.DivisionInfo info = d.getInfo();
+      org.apache.ratis.proto.RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+      long[] matches = info.getFollowerMatchIndices();
+      if (!info.isLeader() || !role.hasLeaderInfo() || matches == null) {
+        return Optional.empty();
+      }
+      List<org.apache.ratis.proto.RaftProtos.ServerRpcProto> followers =
+          role.getLeaderInfo().getFollowerInfoList();
+      Optional<Long> match = Optional.empty();
+      long silent = Long.MAX_VALUE;
+      // Both lists follow the leader's log appenders; a configuration change between the two
+      // reads could reorder them, and then this tick sees no preferred follower.
+      if (followers.size() == matches.length) {
+        for (int i = 0; i < matches.length; i++) {
+          if (followers.get(i).getId().getId().toStringUtf8().equals(preferred)) {
+            match = Optional.of(matches[i]);
+            silent = followers.get(i).getLastRpcElapsedTimeMs();
+          }
+        }
+      }
+      return Optional.of(
+          new LeaderBalancer.View(
+              shard,
+              self,
+              preferred,
+              !d.getRaftConf().getPreviousPeers().isEmpty(),
+              role.getRoleElapsedTimeMs(),
+              d.getRaftLog().getLastCommittedIndex(),
+              match,
+              silent));
+    } catch (java.io.IOException | RuntimeException notHosted) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Asks Ratis to hand this group's leadership to {@code to}, waiting at most {@code timeoutMillis}
+   * (writes are refused meanwhile); completes with whether {@code to} now leads.
+   */
+  public CompletableFuture<Boolean> transferLeadership(String to, long timeoutMillis) {
+    RaftServer s = server;
+    if (s == null || closed) {
+      return CompletableFuture.completedFuture(false);
+    }
+    try {
+      return s.transferLeadershipAsync(
+              new org.apache.ratis.protocol.TransferLeadershipRequest(
+                  clientId,
+                  s.getId(),
+                  groupId,
+                  callIds.incrementAndGet(),
+                  org.apache.ratis.protocol.RaftPeerId.valueOf(to),
+                  timeoutMillis))
+          .handle((reply, error) -> error == null && reply.isSuccess());
+    } catch (java.io.IOException | RuntimeException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+  }
+
   // ---- leader duties ----
 
   /**
