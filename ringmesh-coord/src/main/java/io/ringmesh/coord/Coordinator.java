@@ -889,12 +889,14 @@ public final class Coordinator implements AutoCloseable {
      * not Ratis' 10 s.
      *
      * <p>Ratis makes such a leader skip its own candidacy for the wait time (it is probably cut
-     * off, and pre-vote keeps it from disrupting anyway). With leader priorities that skip turns
-     * into a stall: the stepped-down replica is the group's preferred leader, so it also rejects
-     * every lower-priority candidate whose log equals its own (VoteContext.decideVote). With one
-     * coordinator of three down, a stall of the last follower past the election timeout (a GC
-     * pause, or CPU starvation on a loaded host) made the preferred leader step down, and then
-     * nobody could win for 10 s: longer than a session's TTL and grace, so held leases were lost
+     * off, and pre-vote keeps it from disrupting anyway). With the leader priorities we used to set
+     * that skip turned into a stall: the stepped-down replica was the group's preferred leader, so
+     * it also rejected every lower-priority candidate whose log equaled its own (since replaced by
+     * LeaderBalancer). Even without the veto, a long skip keeps a group leaderless when the
+     * stepped-down replica holds entries the others lack, so only it can win. With one coordinator
+     * of three down, a stall of the last follower past the election timeout (a GC pause, or CPU
+     * starvation on a loaded host) made the preferred leader step down, and then nobody could win
+     * for 10 s: longer than a session's TTL and grace, so held leases were lost
      * (EnsembleFailoverTest, load 10; the members' logs show "Skipping leader election since it
      * stepped down recently" on one side and "reject PRE_VOTE ... our priority 1 > candidate's
      * priority 0" on the other, for the whole 10 s). The same value is Ratis' threshold for

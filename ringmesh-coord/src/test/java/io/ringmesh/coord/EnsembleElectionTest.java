@@ -15,7 +15,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * Elections in a three-coordinator ensemble (separate processes) with one coordinator down, where
- * leader priorities and Ratis' step-down rules meet.
+ * the preferred leader and Ratis' step-down rules meet.
  */
 class EnsembleElectionTest extends ProcessEnsembleTest {
 
@@ -35,9 +35,10 @@ class EnsembleElectionTest extends ProcessEnsembleTest {
    * With one coordinator of three down, the preferred leader of shard 0 loses its last follower for
    * longer than the election timeout (paused, as by a GC pause or a starved CPU) and steps down.
    * Once the follower is back the group must elect again within about an election: the stepped-down
-   * replica may neither sit out elections for long (Ratis' default is 10 s) nor, as the
-   * higher-priority replica, veto the other one meanwhile. With Ratis' defaults the group had no
-   * leader for 10 s, longer than a session's TTL and grace, and held leases were lost.
+   * replica may not sit out elections for long (Ratis' default is 10 s), nor veto the other one
+   * meanwhile, as it did while it had the higher Ratis priority. With Ratis' defaults and
+   * priorities the group had no leader for 10 s, longer than a session's TTL and grace, and held
+   * leases were lost.
    */
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)

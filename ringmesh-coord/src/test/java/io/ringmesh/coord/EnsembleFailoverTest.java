@@ -250,8 +250,9 @@ class EnsembleFailoverTest extends ProcessEnsembleTest {
                 victimName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - paused));
             holdings.keptUntil(paused + TTL.multipliedBy(3).toNanos(), "SIGSTOP");
             cluster.resume(victim);
-            // The paused coordinator comes back as a follower, and its preferred groups move back
-            // to it: one more leader change per group, which must not cost a lock either.
+            // The paused coordinator comes back as a follower, and once it has settled the
+            // balancers move its preferred groups back to it: one more leader change per group,
+            // which must not cost a lock either.
             holdings.keptUntil(System.nanoTime() + TTL.multipliedBy(3).toNanos(), "SIGCONT");
             holdings.checkedBy(prober);
           }

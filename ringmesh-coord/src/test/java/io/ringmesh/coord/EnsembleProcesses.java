@@ -83,9 +83,9 @@ final class EnsembleProcesses implements AutoCloseable {
   }
 
   /**
-   * Waits until every group is led by its preferred coordinator: after the first elections Ratis
-   * priorities move each group's leadership there, one more leader change per group, so a test's
-   * faults start from a settled ensemble.
+   * Waits until every group is led by its preferred coordinator: after the first elections each
+   * leader's balancer moves its groups there (one more leader change per group, a settle period
+   * after the start), so a test's faults start from a settled ensemble.
    */
   void awaitPreferredLeaders(RpcClient rpc) {
     List<String> ids = new ArrayList<>();
