@@ -409,10 +409,18 @@ public final class Coordinator implements AutoCloseable {
         group
             .transferLeadership(to.get(), transferTimeoutMillis)
             .whenComplete(
-                (moved, error) -> {
-                  boolean ok = error == null && Boolean.TRUE.equals(moved);
+                (outcome, error) -> {
+                  boolean ok = error == null && outcome == ShardService.TransferOutcome.MOVED;
                   balancer.transferEnded(g, time.nanoTime(), ok);
-                  if (!ok) {
+                  if (outcome == ShardService.TransferOutcome.STUCK) {
+                    LOG.warn(
+                        "{}: the transfer to {} failed in a way that leaves Ratis refusing the"
+                            + " group's writes; {} steps down so that the group elects a leader",
+                        group.label(),
+                        to.get(),
+                        selfId);
+                    group.stepDown();
+                  } else if (!ok) {
                     LOG.info(
                         "{} stays led by {}: the transfer to {} did not complete; retried later",
                         group.label(),

@@ -597,14 +597,39 @@ public final class ShardService implements LockStateMachine.Listener {
     }
   }
 
+  /** How a leadership transfer ended. */
+  public enum TransferOutcome {
+    /** {@code to} leads the group now. */
+    MOVED,
+    /** It did not happen; this replica still leads and serves, or no longer leads. */
+    NOT_MOVED,
+    /**
+     * It failed in a way that leaves Ratis 3.2.2 refusing every write of the group as "stepping
+     * down" until another leader is elected: the leader must step down (see below).
+     */
+    STUCK
+  }
+
+  /*
+   * Ratis 3.2.2, TransferLeadership.start: when the first StartLeaderElection cannot even be sent
+   * (COMPLETED_EXCEPTIONALLY, e.g. "UNAVAILABLE: io exception" from a peer's restarted channel),
+   * or the transferee has no follower record or log appender, it completes the caller's reply but
+   * never clears its pending transfer, so isSteppingDown() stays true and the leader answers every
+   * write with LeaderSteppingDownException until a new leader is elected. A chaos run hit it: shard
+   * 0 refused session opens for 70 s after one such transfer. The reply's message names the
+   * result, which is how STUCK is told apart from a transfer that timed out (that one is cleared).
+   */
+  private static final List<String> STUCK_RESULTS =
+      List.of("): COMPLETED_EXCEPTIONALLY", "): NULL_FOLLOWER", "): NULL_LOG_APPENDER");
+
   /**
    * Asks Ratis to hand this group's leadership to {@code to}, waiting at most {@code timeoutMillis}
-   * (writes are refused meanwhile); completes with whether {@code to} now leads.
+   * (writes are refused meanwhile).
    */
-  public CompletableFuture<Boolean> transferLeadership(String to, long timeoutMillis) {
+  public CompletableFuture<TransferOutcome> transferLeadership(String to, long timeoutMillis) {
     RaftServer s = server;
     if (s == null || closed) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.completedFuture(TransferOutcome.NOT_MOVED);
     }
     try {
       return s.transferLeadershipAsync(
@@ -615,6 +640,38 @@ public final class ShardService implements LockStateMachine.Listener {
                   callIds.incrementAndGet(),
                   org.apache.ratis.protocol.RaftPeerId.valueOf(to),
                   timeoutMillis))
+          .handle(
+              (reply, error) -> {
+                if (error == null && reply.isSuccess()) {
+                  return TransferOutcome.MOVED;
+                }
+                return failedTransfer(
+                    error != null
+                        ? String.valueOf(error.getMessage())
+                        : String.valueOf(reply.getException()));
+              });
+    } catch (java.io.IOException | RuntimeException e) {
+      return CompletableFuture.completedFuture(TransferOutcome.NOT_MOVED);
+    }
+  }
+
+  /** A failed transfer by the reason Ratis gave: STUCK for the results it leaves pending. */
+  static TransferOutcome failedTransfer(String why) {
+    return STUCK_RESULTS.stream().anyMatch(why::contains)
+        ? TransferOutcome.STUCK
+        : TransferOutcome.NOT_MOVED;
+  }
+
+  /** Asks this replica, if it leads the group, to step down so that the group elects again. */
+  public CompletableFuture<Boolean> stepDown() {
+    RaftServer s = server;
+    if (s == null || closed) {
+      return CompletableFuture.completedFuture(false);
+    }
+    try {
+      return s.transferLeadershipAsync(
+              new org.apache.ratis.protocol.TransferLeadershipRequest(
+                  clientId, s.getId(), groupId, callIds.incrementAndGet(), null, 0))
           .handle((reply, error) -> error == null && reply.isSuccess());
     } catch (java.io.IOException | RuntimeException e) {
       return CompletableFuture.completedFuture(false);
