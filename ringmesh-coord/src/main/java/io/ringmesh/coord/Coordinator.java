@@ -175,7 +175,9 @@ public final class Coordinator implements AutoCloseable {
             max.toMillis(),
             Duration.ofSeconds(30).toNanos(),
             Duration.ofMinutes(5).toNanos());
-    this.transferTimeoutMillis = Math.max(1_000, max.multipliedBy(2).toMillis());
+    // A transfer normally ends within one election round; while it is pending Ratis refuses the
+    // group's writes, so a transfer whose StartLeaderElection was lost costs this long.
+    this.transferTimeoutMillis = Math.max(1_000, max.toMillis());
   }
 
   /** A builder with the embedded defaults. */
