@@ -119,11 +119,6 @@ public final class Coordinator implements AutoCloseable {
   /** Transfers wait this long for the preferred replica to win (writes are refused meanwhile). */
   private final long transferTimeoutMillis;
 
-  /** The preferred leaders by group index, and the membership they were computed for. */
-  private @Nullable List<String> preferredFor;
-
-  private List<String> preferredLeaders = List.of();
-
   private Coordinator(
       Builder b,
       ClusterMetadata metadata,
@@ -384,11 +379,8 @@ public final class Coordinator implements AutoCloseable {
     if (ids.size() < 2 || !m.pending().isEmpty()) {
       return;
     }
-    if (!ids.equals(preferredFor)) {
-      preferredLeaders =
-          Placement.preferredLeaders(metadata.shards() + 1, ids, Math.min(replicas, ids.size()));
-      preferredFor = ids;
-    }
+    List<String> preferredLeaders =
+        Placement.preferredLeaders(metadata.shards() + 1, ids, Math.min(replicas, ids.size()));
     boolean started = false;
     for (ShardService group : groupServices) {
       int g = group.shard();

@@ -53,12 +53,15 @@ class ElectionWaitTest {
   private final List<Integer> rpcPorts = new ArrayList<>();
   private @Nullable String peers;
 
-  private Coordinator startOne(int i) throws IOException {
+  private Coordinator.Builder member(int i) {
     return InJvmEnsemble.member(
             dataDir, java.util.Objects.requireNonNull(peers), i, rpcPorts.get(i), clock)
         .replicas(SIZE)
-        .shards(1)
-        .start();
+        .shards(1);
+  }
+
+  private Coordinator startOne(int i) throws IOException {
+    return member(i).start();
   }
 
   @BeforeEach
@@ -115,12 +118,7 @@ class ElectionWaitTest {
 
   /** Member {@code i} with an election timeout far beyond the test's: it votes, never campaigns. */
   private Coordinator startSlow(int i) throws IOException {
-    return InJvmEnsemble.member(
-            dataDir, java.util.Objects.requireNonNull(peers), i, rpcPorts.get(i), clock)
-        .electionTimeout(Duration.ofMinutes(2), Duration.ofMinutes(3))
-        .replicas(SIZE)
-        .shards(1)
-        .start();
+    return member(i).electionTimeout(Duration.ofMinutes(2), Duration.ofMinutes(3)).start();
   }
 
   private void isolate(int survivor) {

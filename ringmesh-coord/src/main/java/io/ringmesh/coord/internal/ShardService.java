@@ -627,32 +627,17 @@ public final class ShardService implements LockStateMachine.Listener {
    * (writes are refused meanwhile).
    */
   public CompletableFuture<TransferOutcome> transferLeadership(String to, long timeoutMillis) {
-    RaftServer s = server;
-    if (s == null || closed) {
-      return CompletableFuture.completedFuture(TransferOutcome.NOT_MOVED);
-    }
-    try {
-      return s.transferLeadershipAsync(
-              new org.apache.ratis.protocol.TransferLeadershipRequest(
-                  clientId,
-                  s.getId(),
-                  groupId,
-                  callIds.incrementAndGet(),
-                  org.apache.ratis.protocol.RaftPeerId.valueOf(to),
-                  timeoutMillis))
-          .handle(
-              (reply, error) -> {
-                if (error == null && reply.isSuccess()) {
-                  return TransferOutcome.MOVED;
-                }
-                return failedTransfer(
-                    error != null
-                        ? String.valueOf(error.getMessage())
-                        : String.valueOf(reply.getException()));
-              });
-    } catch (java.io.IOException | RuntimeException e) {
-      return CompletableFuture.completedFuture(TransferOutcome.NOT_MOVED);
-    }
+    return transferRequest(org.apache.ratis.protocol.RaftPeerId.valueOf(to), timeoutMillis)
+        .handle(
+            (reply, error) -> {
+              if (error == null && reply.isSuccess()) {
+                return TransferOutcome.MOVED;
+              }
+              return failedTransfer(
+                  error != null
+                      ? String.valueOf(error.getMessage())
+                      : String.valueOf(reply.getException()));
+            });
   }
 
   /** A failed transfer by the reason Ratis gave: STUCK for the results it leaves pending. */
@@ -664,17 +649,23 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** Asks this replica, if it leads the group, to step down so that the group elects again. */
   public CompletableFuture<Boolean> stepDown() {
+    return transferRequest(null, 0).handle((reply, error) -> error == null && reply.isSuccess());
+  }
+
+  /** Ratis' leadership transfer of this group to {@code to}; to none, a step-down. */
+  private CompletableFuture<org.apache.ratis.protocol.RaftClientReply> transferRequest(
+      org.apache.ratis.protocol.@Nullable RaftPeerId to, long timeoutMillis) {
     RaftServer s = server;
     if (s == null || closed) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.failedFuture(
+          new IllegalStateException(label + " is not served here: the coordinator is closed"));
     }
     try {
       return s.transferLeadershipAsync(
-              new org.apache.ratis.protocol.TransferLeadershipRequest(
-                  clientId, s.getId(), groupId, callIds.incrementAndGet(), null, 0))
-          .handle((reply, error) -> error == null && reply.isSuccess());
+          new org.apache.ratis.protocol.TransferLeadershipRequest(
+              clientId, s.getId(), groupId, callIds.incrementAndGet(), to, timeoutMillis));
     } catch (java.io.IOException | RuntimeException e) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.failedFuture(e);
     }
   }
 
