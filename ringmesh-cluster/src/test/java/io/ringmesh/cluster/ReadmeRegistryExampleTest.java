@@ -1,6 +1,7 @@
 package io.ringmesh.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.coord.Coordinator;
 import io.ringmesh.coord.LockClient;
@@ -33,6 +34,7 @@ class ReadmeRegistryExampleTest {
           RegistryDiscovery discovery = new RegistryDiscovery(coordinators.registry())) {
         discovery.subscribe("profiles", (service, instances) -> seen.add(instances));
         CompletableFuture<RegistrySnapshot> next;
+        CompletableFuture<RegistrySnapshot> fromOutside;
         // --- from the README ---
         try (LockClient node = LockClient.builder().connect(where).build()) {
           node.registry()
@@ -49,12 +51,21 @@ class ReadmeRegistryExampleTest {
           next = node.registry().watch(now.version(), Duration.ofSeconds(30));
           // --- end of the README's part ---
           assertThat(now.entries()).hasSize(1);
+          fromOutside = coordinators.registry().watch(now.version(), Duration.ofSeconds(30));
           assertThat(seen.poll(30, TimeUnit.SECONDS))
               .extracting(ServiceInstance::nodeId)
               .containsExactly("node-a");
         }
-        // Closing the node ended its session: its entry went, and the watch saw it.
-        assertThat(next.get(30, TimeUnit.SECONDS).entries()).isEmpty();
+        // Closing the node ended its own watch: with the change if that reached it first, else
+        // with CANCELLED, but never left open.
+        assertThat(next).isDone();
+        if (next.isCompletedExceptionally()) {
+          assertThatThrownBy(next::join).cause().hasMessageContaining("LockClient was closed");
+        } else {
+          assertThat(next.join().entries()).isEmpty();
+        }
+        // Closing the node ended its session: its entry went, and the other client saw it.
+        assertThat(fromOutside.get(30, TimeUnit.SECONDS).entries()).isEmpty();
         assertThat(seen.poll(30, TimeUnit.SECONDS)).isEmpty();
       }
     }

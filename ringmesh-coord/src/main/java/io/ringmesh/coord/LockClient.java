@@ -236,8 +236,9 @@ public final class LockClient implements AutoCloseable {
 
   /**
    * Closes the session: its locks are released and its waits withdrawn on the coordinator, and its
-   * leases become invalid (which is not a loss: {@link Lease#onLost} listeners do not run). Then
-   * closes the connections {@link Builder#connect} made.
+   * leases become invalid (which is not a loss: {@link Lease#onLost} listeners do not run). Its
+   * open registry watches fail with CANCELLED. Then closes the connections {@link Builder#connect}
+   * made.
    */
   @Override
   public void close() {
@@ -248,6 +249,7 @@ public final class LockClient implements AutoCloseable {
         s.close();
       }
     } finally {
+      registry.endWatches();
       listeners.shutdown();
       closeTransport();
     }

@@ -8,8 +8,10 @@ import io.ringmesh.coord.internal.Messages.RegistryRequest;
 import io.ringmesh.coord.internal.Status;
 import io.ringmesh.coord.internal.Validation;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +50,9 @@ public final class Registry {
   private final ConcurrentHashMap<Key, RegistryEntry> mine = new ConcurrentHashMap<>();
 
   private final AtomicBoolean renewing = new AtomicBoolean();
+
+  /** Watches not yet answered; closing the client ends them. */
+  private final Set<CallFuture<RegistrySnapshot>> openWatches = ConcurrentHashMap.newKeySet();
 
   Registry(LockClient client) {
     this.client = client;
@@ -178,7 +183,7 @@ public final class Registry {
    *
    * <p>Pass 0 to get the registry at once if it ever changed. The future fails with a {@link
    * LockException} (UNAVAILABLE) only if no coordinator could answer by {@code maxWait} plus the
-   * request timeout.
+   * request timeout, and (CANCELLED) at once when this client is closed.
    */
   public CompletableFuture<RegistrySnapshot> watch(long knownVersion, Duration maxWait) {
     if (knownVersion < 0 || maxWait.isNegative()) {
@@ -191,6 +196,12 @@ public final class Registry {
                   + maxWait));
     }
     CallFuture<RegistrySnapshot> out = new CallFuture<>(); // cancel closes the held call
+    openWatches.add(out);
+    out.whenComplete((v, e) -> openWatches.remove(out));
+    if (client.isClosed()) {
+      endWatches(); // closed before (or while) this watch was added: none outlives close()
+      return out;
+    }
     long now = client.time().nanoTime();
     long deadline = now + maxWait.toNanos();
     long giveUp = deadline + client.requestTimeout().toNanos();
@@ -209,6 +220,21 @@ public final class Registry {
     out.whenComplete((v, e) -> backstop.cancel());
     attempt(knownVersion, deadline, giveUp, out, 0);
     return out;
+  }
+
+  /**
+   * The client was closed: its watches end with CANCELLED rather than retrying against closed
+   * connections until their deadline.
+   */
+  void endWatches() {
+    for (CallFuture<RegistrySnapshot> w : List.copyOf(openWatches)) {
+      w.completeExceptionally(
+          new LockException(
+              LockException.Code.CANCELLED,
+              "the LockClient was closed, which ended its registry watch; watch from a client that"
+                  + " is still open"));
+      w.cancelInFlight();
+    }
   }
 
   private void attempt(

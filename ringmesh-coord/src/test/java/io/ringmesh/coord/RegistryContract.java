@@ -282,6 +282,27 @@ abstract class RegistryContract {
   }
 
   @Test
+  void closingTheClientEndsItsOpenWatchesAtOnce() throws Exception {
+    LockClient watcher = client();
+    RegistrySnapshot now = watcher.registry().snapshot();
+    CompletableFuture<RegistrySnapshot> watch =
+        watcher.registry().watch(now.version(), Duration.ofMinutes(5));
+    assertThat(watch).isNotDone();
+    watcher.close();
+    // Done when close() returns, not when its maximum wait or retries run out.
+    assertThat(watch).isCompletedExceptionally();
+    assertThatThrownBy(watch::join)
+        .cause()
+        .isInstanceOfSatisfying(
+            LockException.class, e -> assertThat(e.code()).isEqualTo(LockException.Code.CANCELLED))
+        .hasMessageContaining("LockClient was closed");
+    CompletableFuture<RegistrySnapshot> late =
+        watcher.registry().watch(now.version(), Duration.ofMinutes(5));
+    assertThat(late).isCompletedExceptionally();
+    assertThatThrownBy(late::join).cause().hasMessageContaining("LockClient was closed");
+  }
+
+  @Test
   void aWatchEndsWithTheLeaderAndIsReissuedToTheRestartedOne() throws Exception {
     LockClient watcher = client();
     RegistrySnapshot now = watcher.registry().snapshot();
