@@ -59,8 +59,8 @@ import org.jspecify.annotations.Nullable;
  * endpoint, each carrying the shards that endpoint is believed to lead. A {@link Status#NOT_LEADER}
  * answer names the leader's coordinator id, which {@link #clusterInfo()} learned to map to an
  * endpoint: the guess is corrected and the request re-sent there at once, up to {@link
- * #MAX_REDIRECTS} times, before the session's own backoff takes over. A transport failure moves the
- * guess to the next endpoint.
+ * #MAX_REDIRECTS} times, before the session's own backoff takes over. A transport failure or an
+ * UNAVAILABLE answer moves the guess to the next endpoint.
  *
  * <p>A waiting acquire is an open call: its RPC deadline is {@link #OPEN_WAIT_LIMIT}, because the
  * shard enforces the wait timeout itself and answers {@link Status#DEADLINE_EXCEEDED} (one proxy
@@ -449,8 +449,26 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
 
   // ---- routing ----
 
-  /** Where a NOT_LEADER answer points: an endpoint index, -1 for "the next one", null if not. */
+  /**
+   * What {@link #redirect} answers for an UNAVAILABLE reply: keep the answer (the session backs off
+   * and retries) but point the shard's guess at the next coordinator.
+   */
+  private static final int MOVE_ON = -2;
+
+  /**
+   * Where a NOT_LEADER answer points: an endpoint index, -1 for "the next one"; {@link #MOVE_ON}
+   * for UNAVAILABLE; null for any other answer.
+   *
+   * <p>UNAVAILABLE moves the guess on because a coordinator that keeps answering it may be the one
+   * that cannot serve: cut off from its peers but not from this client, it knows no leader ("no
+   * ready leader yet") for as long as the cut lasts, while the others elected one. Sent back to it,
+   * every retry would fail until the cut heals. On a real leader that answered UNAVAILABLE (a
+   * proposal timed out) the move costs one NOT_LEADER redirect on the next try.
+   */
   private @Nullable Integer redirect(Status status, Optional<String> hint) {
+    if (status == Status.UNAVAILABLE) {
+      return MOVE_ON;
+    }
     if (status != Status.NOT_LEADER) {
       return null;
     }
@@ -550,6 +568,11 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
             return;
           }
           Integer target = notLeader.apply(reply);
+          if (target != null && target == MOVE_ON) {
+            moveGuess(shard, k, -1);
+            out.complete(reply);
+            return;
+          }
           if (target == null || redirectsLeft == 0 || targets.endpoints().size() == 1) {
             out.complete(reply);
             return;
@@ -622,7 +645,12 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
                     }
                     for (ShardOutcome o : reply.shards()) {
                       Integer target = redirect(o.status(), o.leaderHint());
-                      if (target != null && redirectsLeft > 0 && targets.endpoints().size() > 1) {
+                      if (target != null && target == MOVE_ON) {
+                        moveGuess(o.shard(), k, -1);
+                        results.put(o.shard(), o);
+                      } else if (target != null
+                          && redirectsLeft > 0
+                          && targets.endpoints().size() > 1) {
                         moveGuess(o.shard(), k, target);
                         again.add(o.shard());
                       } else {
