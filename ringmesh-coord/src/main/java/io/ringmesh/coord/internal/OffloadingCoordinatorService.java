@@ -22,6 +22,7 @@ import io.ringmesh.coord.internal.Messages.SessionReply;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A {@link CoordinatorService} whose futures complete on an executor: the view of the lock service
@@ -44,15 +45,23 @@ public final class OffloadingCoordinatorService implements CoordinatorService {
   private <T> CompletableFuture<T> relay(CompletableFuture<T> call) {
     CompletableFuture<T> relayed = new CompletableFuture<>();
     call.whenComplete(
-        (value, error) ->
-            executor.execute(
-                () -> {
-                  if (error != null) {
-                    relayed.completeExceptionally(error);
-                  } else {
-                    relayed.complete(value);
-                  }
-                }));
+        (value, error) -> {
+          Runnable complete =
+              () -> {
+                if (error != null) {
+                  relayed.completeExceptionally(error);
+                } else {
+                  relayed.complete(value);
+                }
+              };
+          try {
+            executor.execute(complete);
+          } catch (RejectedExecutionException coordinatorClosed) {
+            // The coordinator closed its executor: its answers (UNAVAILABLE, shut down) still
+            // reach the caller, here, rather than leaving the call open for ever.
+            complete.run();
+          }
+        });
     relayed.whenComplete(
         (value, error) -> {
           if (error instanceof CancellationException) {

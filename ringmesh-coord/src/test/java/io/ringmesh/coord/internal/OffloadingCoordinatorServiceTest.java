@@ -74,6 +74,17 @@ class OffloadingCoordinatorServiceTest {
   }
 
   @Test
+  void anAnswerAfterTheExecutorShutDownStillReachesTheCaller() throws Exception {
+    CompletableFuture<AcquireReply> relayed = service.acquire(waitingAcquire());
+    executor.shutdown(); // what Coordinator.close() does before its shards answer "shut down"
+    AcquireReply shutDown =
+        new AcquireReply(Status.UNAVAILABLE, "coordinator is shut down", Optional.empty(), 0, 0);
+    call.complete(shutDown);
+
+    assertThat(relayed).isCompletedWithValue(shutDown);
+  }
+
+  @Test
   void cancellingTheRelayedFutureCancelsTheCall() {
     CompletableFuture<AcquireReply> relayed = service.acquire(waitingAcquire());
 
