@@ -440,11 +440,15 @@ final class ClientSession {
     }
     leases.clear();
     long deadline = client.time().nanoTime() + client.requestTimeout().toNanos();
-    await(
-        retrying(
-            () -> client.service().closeSession(new CloseSessionRequest(id, shards)),
-            ClientSession::worst,
-            deadline));
+    CompletableFuture<SessionReply> closed = new CompletableFuture<>();
+    retry( // retried although the client is closing: this is its last call
+        () -> client.service().closeSession(new CloseSessionRequest(id, shards)),
+        ClientSession::worst,
+        deadline,
+        closed,
+        0,
+        true);
+    await(closed);
   }
 
   private boolean end(LockException cause) {
@@ -596,7 +600,14 @@ final class ClientSession {
             ? now + client.requestTimeout().toNanos()
             : waitNanos < 0 ? Long.MAX_VALUE : now + waitNanos;
     pending.add(result);
-    result.whenComplete((v, e) -> pending.remove(result));
+    // Whatever ends the call (an answer, a cancel or the backstop while a retry is scheduled),
+    // the request stops pinning oldestPending, which lets the shards prune their tables of
+    // applied requests.
+    result.whenComplete(
+        (v, e) -> {
+          pending.remove(result);
+          finish(requestId);
+        });
     if (mode == AcquireMode.WAIT && waitNanos >= 0) {
       // Backstop: the coordinator answers at the deadline; if it cannot, give up a TTL later.
       // Cancelled once the call completes: left in the timer's queue, every timed acquire would
@@ -635,7 +646,6 @@ final class ClientSession {
       int attempt) {
     LockException cause = endCause;
     if (cause != null) {
-      finish(requestId);
       result.completeExceptionally(cause);
       return;
     }
@@ -653,7 +663,6 @@ final class ClientSession {
     call.whenComplete(
         (reply, error) -> {
           if (error != null) {
-            finish(requestId);
             result.completeExceptionally(
                 new LockException(
                     LockException.Code.CANCELLED, "the acquire of '" + name + "' was cancelled"));
@@ -661,7 +670,6 @@ final class ClientSession {
           }
           switch (reply.status()) {
             case OK -> {
-              finish(requestId);
               Lease lease = new Lease(name, reply.fencingToken(), reply.ticket(), this);
               leases.add(lease);
               LockException endedBy = endCause;
@@ -674,7 +682,6 @@ final class ClientSession {
               }
             }
             case LOCKED -> {
-              finish(requestId);
               result.complete(onLocked.get());
             }
             case NOT_LEADER, UNAVAILABLE -> {
@@ -699,7 +706,6 @@ final class ClientSession {
                           }
                         });
               } else {
-                finish(requestId);
                 result.completeExceptionally(
                     new LockException(
                         LockException.Code.UNAVAILABLE,
@@ -707,7 +713,6 @@ final class ClientSession {
               }
             }
             default -> {
-              finish(requestId);
               LockException failure = new LockException(codeOf(reply.status()), reply.message());
               if (reply.status() == Status.SESSION_EXPIRED) {
                 lose(failure);
@@ -779,11 +784,14 @@ final class ClientSession {
 
   // ---- retries ----
 
-  /** Calls {@code attempt} until its status is not retryable or the deadline passes. */
+  /**
+   * Calls {@code attempt} until its status is not retryable or the deadline passes; fails with
+   * CANCELLED instead of retrying once the client is closed.
+   */
   <R> CompletableFuture<R> retrying(
       Supplier<CompletableFuture<R>> attempt, Function<R, Status> status, long deadlineNanos) {
     CompletableFuture<R> out = new CompletableFuture<>();
-    retry(attempt, status, deadlineNanos, out, 0);
+    retry(attempt, status, deadlineNanos, out, 0, false);
     return out;
   }
 
@@ -792,7 +800,8 @@ final class ClientSession {
       Function<R, Status> status,
       long deadline,
       CompletableFuture<R> out,
-      int n) {
+      int n,
+      boolean closing) {
     attempt
         .get()
         .whenComplete(
@@ -802,13 +811,22 @@ final class ClientSession {
                 return;
               }
               long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(n, 6));
-              if (status.apply(reply).retryable()
-                  && client.time().nanoTime() + backoff - deadline < 0) {
+              boolean retryable = status.apply(reply).retryable();
+              if (retryable && client.isClosed() && !closing) {
+                // Its connections are closing or closed: retrying would only fail until the
+                // deadline. The session's own close call (closing) keeps its retries.
+                out.completeExceptionally(
+                    new LockException(
+                        LockException.Code.CANCELLED,
+                        "the LockClient was closed while the call was being retried"));
+                return;
+              }
+              if (retryable && client.time().nanoTime() + backoff - deadline < 0) {
                 client
                     .time()
                     .schedule(
                         Duration.ofNanos(backoff),
-                        () -> retry(attempt, status, deadline, out, n + 1));
+                        () -> retry(attempt, status, deadline, out, n + 1, closing));
               } else {
                 out.complete(reply);
               }

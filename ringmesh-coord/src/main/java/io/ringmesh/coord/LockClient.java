@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,9 @@ import org.slf4j.LoggerFactory;
  * a new session. A session holds a lock at most once: acquiring a lock it holds or waits for fails
  * with {@link LockException.Code#ALREADY_HELD}, unless {@link Builder#reentrant(boolean)} is on.
  * Waiters are granted in arrival order.
+ *
+ * <p>Futures returned here complete on the client's own virtual threads, never on a network or
+ * timer thread, so their continuations may block, even on this client.
  *
  * <p>Thread-safe; many threads may share a client, but they share its session, so they do not
  * exclude each other on a lock (use one client per independent holder).
@@ -111,7 +115,7 @@ public final class LockClient implements AutoCloseable {
    * request: the waiter leaves the queue, and a grant that raced with the cancel is released.
    */
   public CompletableFuture<Lease> acquireAsync(String name) {
-    return start(name, AcquireMode.WAIT, -1, l -> l, () -> null);
+    return delivered(start(name, AcquireMode.WAIT, -1, l -> l, () -> null), Lease::close);
   }
 
   /** {@link #acquireAsync(String)} that fails with DEADLINE_EXCEEDED after {@code waitTimeout}. */
@@ -122,7 +126,8 @@ public final class LockClient implements AutoCloseable {
               LockException.Code.INVALID_ARGUMENT,
               "wait timeout must be positive, was " + waitTimeout));
     }
-    return start(name, AcquireMode.WAIT, waitTimeout.toNanos(), l -> l, () -> null);
+    return delivered(
+        start(name, AcquireMode.WAIT, waitTimeout.toNanos(), l -> l, () -> null), Lease::close);
   }
 
   /**
@@ -243,13 +248,13 @@ public final class LockClient implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    registry.endWatches();
     ClientSession s = session.getAndSet(null);
     try {
       if (s != null) {
         s.close();
       }
     } finally {
-      registry.endWatches();
       listeners.shutdown();
       closeTransport();
     }
@@ -309,6 +314,13 @@ public final class LockClient implements AutoCloseable {
       if (s == null || s.ended()) {
         s = ClientSession.open(this);
         session.set(s);
+        // close() does not wait for this monitor: it sets closed, then takes the session. If it
+        // took it before the set above, closed is visible here, and the new session must not
+        // outlive the client (ClientSession.close is idempotent, so both may close it).
+        if (closed) {
+          s.close();
+          throw new LockException(LockException.Code.CANCELLED, "the LockClient is closed");
+        }
       }
       return s;
     }
@@ -345,6 +357,29 @@ public final class LockClient implements AutoCloseable {
 
   boolean reentrant() {
     return reentrant;
+  }
+
+  /**
+   * The caller's view of {@code call}: it completes on a listener thread (a virtual thread), never
+   * on an RPC I/O thread or the timer, so a continuation may block, even on this client. Run on an
+   * I/O thread, a continuation that released its lease would wait for a reply that the same,
+   * blocked thread had to read. Cancelling the view cancels {@code call}; a value that arrives
+   * after the view was cancelled goes to {@code discard} (a lease nobody will see is released).
+   */
+  <T> CallFuture<T> delivered(CallFuture<T> call, Consumer<? super T> discard) {
+    CallFuture<T> view = new CallFuture<>();
+    view.setInFlight(call);
+    call.whenComplete(
+        (value, error) ->
+            runListener(
+                () -> {
+                  if (error != null) {
+                    view.completeExceptionally(error);
+                  } else if (!view.complete(value)) {
+                    discard.accept(value);
+                  }
+                }));
+    return view;
   }
 
   void runListener(Runnable listener) {

@@ -196,11 +196,12 @@ public final class Registry {
                   + maxWait));
     }
     CallFuture<RegistrySnapshot> out = new CallFuture<>(); // cancel closes the held call
-    openWatches.add(out);
-    out.whenComplete((v, e) -> openWatches.remove(out));
+    CallFuture<RegistrySnapshot> view = client.delivered(out, unseen -> {});
+    openWatches.add(view);
+    view.whenComplete((v, e) -> openWatches.remove(view));
     if (client.isClosed()) {
       endWatches(); // closed before (or while) this watch was added: none outlives close()
-      return out;
+      return view;
     }
     long now = client.time().nanoTime();
     long deadline = now + maxWait.toNanos();
@@ -219,7 +220,7 @@ public final class Registry {
                 });
     out.whenComplete((v, e) -> backstop.cancel());
     attempt(knownVersion, deadline, giveUp, out, 0);
-    return out;
+    return view;
   }
 
   /**

@@ -267,6 +267,26 @@ abstract class LockServiceContract {
     assertThat(b.tryAcquire("c")).as("b's session is still usable").isPresent();
   }
 
+  @Test
+  void aContinuationOfAnAsyncAcquireMayBlockOnTheClient() throws Exception {
+    LockClient a = client();
+    LockClient b = client();
+    Lease held = a.acquire("k", Duration.ofSeconds(5));
+    // The grant arrives on whatever thread read the reply; a continuation that releases the lease
+    // and reads the lock blocks on calls whose replies that thread must read, so it must not run
+    // there.
+    CompletableFuture<LockInfo> afterRelease =
+        b.acquireAsync("k")
+            .thenApply(
+                lease -> {
+                  lease.close();
+                  return b.holder("k");
+                });
+    Await.until(() -> a.holder("k").waiters() == 1, () -> "b queued on k");
+    held.close();
+    assertThat(afterRelease.get(20, TimeUnit.SECONDS).isHeld()).isFalse();
+  }
+
   // ---- sessions and expiry ----
 
   @Test
