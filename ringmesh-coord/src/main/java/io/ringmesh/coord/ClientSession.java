@@ -12,6 +12,7 @@ import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import io.ringmesh.coord.internal.Status;
 import java.time.Duration;
 import java.util.List;
@@ -600,13 +601,21 @@ final class ClientSession {
             ? now + client.requestTimeout().toNanos()
             : waitNanos < 0 ? Long.MAX_VALUE : now + waitNanos;
     pending.add(result);
-    // Whatever ends the call (an answer, a cancel or the backstop while a retry is scheduled),
-    // the request stops pinning oldestPending, which lets the shards prune their tables of
-    // applied requests.
+    AcquireProgress progress = new AcquireProgress();
+    // Whatever ends the call (an answer, a cancel, or the backstop or give-up while a retry is
+    // scheduled), the request stops pinning oldestPending, which lets the shards prune their
+    // tables of applied requests. A wait given up without the shard's answer may still be queued
+    // there (or granted, unseen): it is withdrawn first. Cancelling an open call withdraws it on
+    // the coordinator that holds the call, but not if that one has stopped leading (the proposal
+    // fails there), and there is no call to cancel between retries or after a failed one.
     result.whenComplete(
         (v, e) -> {
           pending.remove(result);
-          finish(requestId);
+          if (mode == AcquireMode.WAIT && progress.sent && !progress.decided && !ended.get()) {
+            withdraw(name, requestId);
+          } else {
+            finish(requestId);
+          }
         });
     if (mode == AcquireMode.WAIT && waitNanos >= 0) {
       // Backstop: the coordinator answers at the deadline; if it cannot, give up a TTL later.
@@ -632,7 +641,47 @@ final class ClientSession {
                   });
       result.whenComplete((v, e) -> backstop.cancel());
     }
-    attemptAcquire(name, mode, requestId, deadline, result, onGrant, onLocked, 0);
+    attemptAcquire(name, mode, requestId, deadline, result, onGrant, onLocked, progress, 0);
+  }
+
+  /** Whether an acquire was ever sent, and whether its shard answered it for good. */
+  private static final class AcquireProgress {
+    volatile boolean sent;
+    volatile boolean decided;
+  }
+
+  /**
+   * Withdraws the wait of request {@code requestId} in the background, retrying while the shard is
+   * unreachable and the session lives; then finishes the request.
+   */
+  private void withdraw(String name, long requestId) {
+    retrying(
+            () -> client.service().withdraw(new WithdrawRequest(id, requestId, name)),
+            ReleaseReply::status,
+            client.time().nanoTime() + client.requestTimeout().toNanos())
+        .whenComplete(
+            (reply, error) -> {
+              if (error == null
+                  && reply.status().retryable()
+                  && !ended.get()
+                  && !client.isClosed()) {
+                withdraw(name, requestId); // still unreachable: the session keeps trying
+                return;
+              }
+              finish(requestId);
+              if (error == null
+                  && reply.status() != Status.OK
+                  && reply.status() != Status.SESSION_EXPIRED) {
+                LOG.warn(
+                    "could not withdraw the abandoned wait for lock '{}' (request {} of session {}):"
+                        + " {} {}",
+                    name,
+                    requestId,
+                    id,
+                    reply.status(),
+                    reply.message());
+              }
+            });
   }
 
   private <T> void attemptAcquire(
@@ -643,6 +692,7 @@ final class ClientSession {
       CallFuture<T> result,
       Function<Lease, T> onGrant,
       Supplier<T> onLocked,
+      AcquireProgress progress,
       int attempt) {
     LockException cause = endCause;
     if (cause != null) {
@@ -659,6 +709,7 @@ final class ClientSession {
             .acquire(
                 new AcquireRequest(
                     id, requestId, oldestPending(), name, mode, waitMillis, client.reentrant()));
+    progress.sent = true;
     result.setInFlight(call);
     call.whenComplete(
         (reply, error) -> {
@@ -670,6 +721,7 @@ final class ClientSession {
           }
           switch (reply.status()) {
             case OK -> {
+              progress.decided = true;
               Lease lease = new Lease(name, reply.fencingToken(), reply.ticket(), this);
               leases.add(lease);
               LockException endedBy = endCause;
@@ -682,6 +734,7 @@ final class ClientSession {
               }
             }
             case LOCKED -> {
+              progress.decided = true;
               result.complete(onLocked.get());
             }
             case NOT_LEADER, UNAVAILABLE -> {
@@ -702,6 +755,7 @@ final class ClientSession {
                                 result,
                                 onGrant,
                                 onLocked,
+                                progress,
                                 attempt + 1);
                           }
                         });
@@ -713,6 +767,7 @@ final class ClientSession {
               }
             }
             default -> {
+              progress.decided = true;
               LockException failure = new LockException(codeOf(reply.status()), reply.message());
               if (reply.status() == Status.SESSION_EXPIRED) {
                 lose(failure);
@@ -730,26 +785,45 @@ final class ClientSession {
       return;
     }
     long requestId = begin();
+    Supplier<CompletableFuture<ReleaseReply>> send =
+        () ->
+            client
+                .service()
+                .release(
+                    new ReleaseRequest(
+                        id, requestId, oldestPending(), lease.name(), lease.fencingToken()));
     ReleaseReply reply;
     try {
       reply =
           await(
               retrying(
-                  () ->
-                      client
-                          .service()
-                          .release(
-                              new ReleaseRequest(
-                                  id,
-                                  requestId,
-                                  oldestPending(),
-                                  lease.name(),
-                                  lease.fencingToken())),
+                  send,
                   ReleaseReply::status,
                   client.time().nanoTime() + client.requestTimeout().toNanos()));
-    } finally {
+    } catch (LockException e) {
       finish(requestId);
+      throw e;
     }
+    if (reply.status().retryable() && !ended.get() && !client.isClosed()) {
+      // Not applied, as far as we know: the lock is still held by this session, and the lease
+      // is closed, so nobody could release it later. Keep sending the same request (a retry after
+      // a lost reply is answered with the original result) until the shard answers or the session
+      // ends, which releases the lock too. Telling the caller is all the exception does.
+      releaseInBackground(lease, requestId, send);
+      throw new LockException(
+          LockException.Code.UNAVAILABLE,
+          "could not confirm the release of '"
+              + lease.name()
+              + "' (token "
+              + lease.fencingToken()
+              + ") within "
+              + client.requestTimeout()
+              + ": "
+              + reply.message()
+              + "; this client keeps sending it until a coordinator answers or the session ends,"
+              + " and the lock is not granted to anyone else before then");
+    }
+    finish(requestId);
     switch (reply.status()) {
       case OK -> {}
       case SESSION_EXPIRED -> {
@@ -780,6 +854,39 @@ final class ClientSession {
         throw e;
       }
     }
+  }
+
+  /**
+   * Re-sends a release that could not be confirmed in time, rounds of the request timeout apart,
+   * until the shard answers or the session ends; then finishes its request.
+   */
+  private void releaseInBackground(
+      Lease lease, long requestId, Supplier<CompletableFuture<ReleaseReply>> send) {
+    retrying(
+            send,
+            ReleaseReply::status,
+            client.time().nanoTime() + client.requestTimeout().toNanos())
+        .whenComplete(
+            (reply, error) -> {
+              if (error == null
+                  && reply.status().retryable()
+                  && !ended.get()
+                  && !client.isClosed()) {
+                releaseInBackground(lease, requestId, send);
+                return;
+              }
+              finish(requestId);
+              if (error == null && reply.status() == Status.OK) {
+                LOG.info("the release of '{}' was confirmed late", lease.name());
+              } else if (error == null && reply.status() != Status.SESSION_EXPIRED) {
+                LOG.warn(
+                    "the release of '{}' (token {}) failed: {} {}",
+                    lease.name(),
+                    lease.fencingToken(),
+                    reply.status(),
+                    reply.message());
+              }
+            });
   }
 
   // ---- retries ----

@@ -98,8 +98,11 @@ public final class Lease implements AutoCloseable {
   /**
    * Releases the lock. Idempotent; a no-op on a lease already lost (its loss was reported).
    *
-   * @throws LockException if the coordinator says this lease was no longer held (it was lost
-   *     without the client noticing, so another holder may have overlapped), or cannot be reached
+   * @throws LockException SESSION_EXPIRED or PERMISSION_DENIED if the coordinator says this lease
+   *     was no longer held (it was lost without the client noticing, so another holder may have
+   *     overlapped); UNAVAILABLE if no coordinator confirmed the release within the request
+   *     timeout, in which case the client keeps sending it until one does or the session ends (the
+   *     lock is not granted to anyone else meanwhile, and this is not a loss)
    */
   @Override
   public void close() {

@@ -287,6 +287,113 @@ abstract class LockServiceContract {
     assertThat(afterRelease.get(20, TimeUnit.SECONDS).isHeld()).isFalse();
   }
 
+  @Test
+  void aWaitGivenUpBetweenRetriesIsWithdrawn() throws Exception {
+    LockClient a = client();
+    Lease held = a.acquire("w", Duration.ofSeconds(5));
+    // The coordinator queues b's wait, but the call is lost on the way back (as when the one
+    // holding it dies): b sees UNAVAILABLE and waits out its backoff, which runs on the fake
+    // clock, so no call of b's is open when b gives up.
+    LockClient b =
+        track(
+            clientBuilder()
+                .service(
+                    () ->
+                        answering(
+                            service(),
+                            "acquire",
+                            (real, args) -> {
+                              real.acquire((AcquireRequest) args[0]);
+                              return CompletableFuture.completedFuture(
+                                  new AcquireReply(
+                                      Status.UNAVAILABLE,
+                                      "test: the call was lost",
+                                      java.util.Optional.empty(),
+                                      0,
+                                      0));
+                            }))
+                .build());
+    CompletableFuture<Lease> waiting = b.acquireAsync("w");
+    Await.until(() -> a.holder("w").waiters() == 1, () -> "b queued on w");
+    assertThat(waiting.cancel(false)).isTrue();
+    Await.until(() -> a.holder("w").waiters() == 0, () -> "b's abandoned wait withdrawn");
+    held.close();
+    assertThat(a.holder("w").isHeld()).as("nobody holds what b gave up").isFalse();
+  }
+
+  @Test
+  void aReleaseNotConfirmedInTimeIsSentUntilItIsAndIsNotALoss() throws Exception {
+    AtomicBoolean cut = new AtomicBoolean(true);
+    LockClient a =
+        track(
+            clientBuilder()
+                .requestTimeout(Duration.ofMillis(500))
+                .service(
+                    () ->
+                        answering(
+                            service(),
+                            "release",
+                            (real, args) ->
+                                cut.get()
+                                    ? CompletableFuture.completedFuture(
+                                        new ReleaseReply(
+                                            Status.UNAVAILABLE,
+                                            "test: shard cut off",
+                                            java.util.Optional.empty()))
+                                    : real.release((ReleaseRequest) args[0])))
+                .build());
+    LockClient b = client();
+    Lease lease = a.acquire("r", Duration.ofSeconds(5));
+    List<LockException> lost = new CopyOnWriteArrayList<>();
+    lease.onLost(lost::add);
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(lease::close);
+    // The release's retries and its request timeout run on the fake clock.
+    for (int i = 0; i < 200 && !closing.isDone(); i++) {
+      advanceSettled(Duration.ofMillis(50), 1);
+    }
+    assertThatThrownBy(closing::join)
+        .cause()
+        .isInstanceOfSatisfying(
+            LockException.class,
+            e -> assertThat(e.code()).isEqualTo(LockException.Code.UNAVAILABLE))
+        .hasMessageContaining("could not confirm the release of 'r'")
+        .hasMessageContaining("keeps sending it");
+    assertThat(b.holder("r").isHeld()).as("the release has not reached the shard").isTrue();
+
+    cut.set(false);
+    for (int i = 0; i < 200 && b.holder("r").isHeld(); i++) {
+      advanceSettled(Duration.ofMillis(50), 1);
+    }
+    assertThat(b.holder("r").isHeld()).as("released once the shard answers").isFalse();
+    assertThat(lost).as("a late release is not a loss").isEmpty();
+    assertThat(lease.lostBecause()).isEmpty();
+    assertThat(b.tryAcquire("r")).isPresent();
+  }
+
+  /**
+   * {@code real} with {@code method} answered by {@code answer} (given the real service and the
+   * arguments); every other method passes through.
+   */
+  static CoordinatorService answering(
+      CoordinatorService real,
+      String method,
+      java.util.function.BiFunction<CoordinatorService, Object[], Object> answer) {
+    return (CoordinatorService)
+        java.lang.reflect.Proxy.newProxyInstance(
+            CoordinatorService.class.getClassLoader(),
+            new Class<?>[] {CoordinatorService.class},
+            (proxy, m, args) -> {
+              if (m.getName().equals(method)) {
+                return answer.apply(real, args);
+              }
+              try {
+                return m.invoke(real, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
   // ---- sessions and expiry ----
 
   @Test

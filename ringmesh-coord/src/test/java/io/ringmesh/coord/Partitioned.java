@@ -20,6 +20,7 @@ import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import java.util.concurrent.CompletableFuture;
 
 /** A service behind a partition: every call is sent and never answered. */
@@ -61,6 +62,11 @@ final class Partitioned implements CoordinatorService {
 
   @Override
   public CompletableFuture<ReleaseReply> release(ReleaseRequest request) {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest request) {
     return new CompletableFuture<>();
   }
 

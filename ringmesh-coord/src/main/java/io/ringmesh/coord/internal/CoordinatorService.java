@@ -19,6 +19,7 @@ import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,6 +61,13 @@ public interface CoordinatorService {
 
   /** Releases a lock; the next waiter is granted in the same log entry. */
   CompletableFuture<ReleaseReply> release(ReleaseRequest request);
+
+  /**
+   * Withdraws a waiting acquire whose caller gave up while no call of it was open to cancel (its
+   * coordinator failed, or it was between retries). Idempotent; OK when there was nothing to
+   * withdraw.
+   */
+  CompletableFuture<ReleaseReply> withdraw(WithdrawRequest request);
 
   /** Reads who holds a lock, linearizably (Raft ReadIndex). */
   CompletableFuture<LockInfoReply> describe(LockInfoRequest request);

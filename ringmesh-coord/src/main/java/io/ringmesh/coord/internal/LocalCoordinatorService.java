@@ -21,6 +21,7 @@ import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -122,6 +123,16 @@ public final class LocalCoordinatorService implements CoordinatorService {
           new ReleaseReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty()));
     }
     return shardOf(r.name()).release(r);
+  }
+
+  @Override
+  public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest r) {
+    Optional<String> bad = Validation.checkName(r.name());
+    if (bad.isPresent()) {
+      return CompletableFuture.completedFuture(
+          new ReleaseReply(Status.INVALID_ARGUMENT, bad.get(), Optional.empty()));
+    }
+    return shardOf(r.name()).withdraw(r);
   }
 
   @Override

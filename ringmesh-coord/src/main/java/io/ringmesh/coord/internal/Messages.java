@@ -89,8 +89,14 @@ public final class Messages {
   public record ReleaseRequest(
       UUID session, long requestId, long oldestPendingId, String name, long fencingToken) {}
 
-  /** The outcome of a release. */
+  /** The outcome of a release, or of a withdrawal. */
   public record ReleaseReply(Status status, String message, Optional<String> leaderHint) {}
+
+  /**
+   * Withdraws the wait of acquire request {@code requestId} on lock {@code name}: its waiter leaves
+   * the queue, or the grant it got, which its caller never saw, is released.
+   */
+  public record WithdrawRequest(UUID session, long requestId, String name) {}
 
   /** A linearizable read of the lock {@code name}. */
   public record LockInfoRequest(String name) {}

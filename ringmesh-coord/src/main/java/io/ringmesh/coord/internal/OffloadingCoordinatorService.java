@@ -19,6 +19,7 @@ import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -100,6 +101,11 @@ public final class OffloadingCoordinatorService implements CoordinatorService {
   @Override
   public CompletableFuture<ReleaseReply> release(ReleaseRequest request) {
     return relay(delegate.release(request));
+  }
+
+  @Override
+  public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest request) {
+    return relay(delegate.withdraw(request));
   }
 
   @Override

@@ -23,6 +23,7 @@ import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.SessionReply;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.MethodInvoker;
@@ -340,6 +341,16 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
     return shardCall(
         shardOf(r.name()),
         s -> s.release(r),
+        false,
+        why -> new ReleaseReply(Status.UNAVAILABLE, why, Optional.empty()),
+        reply -> redirect(reply.status(), reply.leaderHint()));
+  }
+
+  @Override
+  public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest r) {
+    return shardCall(
+        shardOf(r.name()),
+        s -> s.withdraw(r),
         false,
         why -> new ReleaseReply(Status.UNAVAILABLE, why, Optional.empty()),
         reply -> redirect(reply.status(), reply.leaderHint()));

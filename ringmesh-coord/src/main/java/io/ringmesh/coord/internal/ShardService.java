@@ -26,6 +26,7 @@ import io.ringmesh.coord.internal.Messages.RegistryWriteReply;
 import io.ringmesh.coord.internal.Messages.ReleaseReply;
 import io.ringmesh.coord.internal.Messages.ReleaseRequest;
 import io.ringmesh.coord.internal.Messages.ShardOutcome;
+import io.ringmesh.coord.internal.Messages.WithdrawRequest;
 import io.ringmesh.coord.internal.ShardState.Applied;
 import io.ringmesh.coord.internal.ShardState.Completion;
 import io.ringmesh.coord.internal.ShardState.LockView;
@@ -334,6 +335,26 @@ public final class ShardService implements LockStateMachine.Listener {
     return propose(
             new Release(
                 r.session(), r.requestId(), r.oldestPendingId(), r.name(), r.fencingToken()))
+        .thenApply(
+            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
+  }
+
+  /**
+   * Proposes Withdraw CANCEL for a wait whose caller gave up while no call of it was open to cancel
+   * (see {@link CoordinatorService#withdraw}); a call of it still parked here ends CANCELLED. On a
+   * follower the proposal answers NOT_LEADER and the client takes it to the leader.
+   */
+  public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest r) {
+    WaitKey key = new WaitKey(r.session(), r.requestId());
+    TimeSource.Cancellable timer = waitTimers.remove(key);
+    if (timer != null) {
+      timer.cancel();
+    }
+    CompletableFuture<AcquireReply> parked = waits.remove(key);
+    if (parked != null) {
+      complete(parked, acquireReply(Status.CANCELLED, "withdrawn by its client", 0, 0));
+    }
+    return propose(new Withdraw(r.session(), r.requestId(), r.name(), WithdrawReason.CANCEL))
         .thenApply(
             result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
   }
