@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ringmesh.rpc.CallOptions;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -112,6 +117,36 @@ class HedgingTest extends RoutedCallsTestBase {
                 .counter()
                 .count())
         .isEqualTo(1.0);
+  }
+
+  @Test
+  void aBlockingHedgedCallOnAnRpcIoThreadIsRefusedNotHung() throws Exception {
+    TestCluster c = cluster(3);
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    Kv kv =
+        client(c, ClusterClient.builder().rpcClient(rpc).hedging(Kv.class, Duration.ofMillis(50)))
+            .proxy(Kv.class);
+    String key = c.keyOn("node-0");
+    c.stall("node-0"); // the first attempt never answers: the wait would last until a hedge
+    // The first call on a new connection completes on the client's I/O thread (the handshake
+    // comes first), and so does the stage that makes the blocking call.
+    AtomicReference<String> thread = new AtomicReference<>();
+    CompletableFuture<String> onIoThread =
+        rpc.proxy(Kv.class, Endpoint.of("127.0.0.1", c.port("node-1")))
+            .ownerAsync("any")
+            .thenApply(
+                ignored -> {
+                  thread.set(Thread.currentThread().getName());
+                  return kv.ownerIdem(key);
+                });
+    assertThatThrownBy(() -> onIoThread.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.INTERNAL))
+        .hasMessageContaining("would deadlock")
+        .hasMessageContaining("thenApplyAsync");
+    assertThat(thread.get()).startsWith("ringmesh-rpc-client");
   }
 
   @Test

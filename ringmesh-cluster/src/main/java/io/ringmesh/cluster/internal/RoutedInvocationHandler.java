@@ -458,9 +458,21 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     return true;
   }
 
-  /** Waits for a blocking method's hedged call; an interrupt cancels it. */
+  /**
+   * Waits for a blocking method's hedged call; an interrupt cancels it, and so does a wait on an
+   * RPC I/O thread, which is refused as an unhedged call's would be (that thread may be the one
+   * that must complete an attempt).
+   */
   private static @Nullable Object awaitHedged(
       RoutedMethod m, CompletableFuture<@Nullable Object> result) {
+    if (!result.isDone()) {
+      try {
+        MethodInvoker.checkMayBlock(RoutedMethod.describe(m.method()));
+      } catch (RpcException e) {
+        result.cancel(false); // cancels the attempts started, on their servers too
+        throw e;
+      }
+    }
     try {
       return result.get();
     } catch (ExecutionException e) {
