@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.ring.HashRing;
+import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.Status;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -351,6 +354,36 @@ class ClusterClientTest extends RoutedCallsTestBase {
 
     c.start("node-0"); // back on a new port: a new endpoint starts with a clean record
     assertThat(kv.owner(key)).isEqualTo("node-0");
+  }
+
+  @Test
+  void aNodeThatNeverCompletesTheHandshakeIsEjected() throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    // node-0 moves to a socket that takes TCP connects and never says hello: calls to it wait for
+    // the handshake until their deadline, never sent, and never fail with UNAVAILABLE.
+    ServerSocket silent = closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    c.discovery.add(
+        TestCluster.SERVICE,
+        ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", silent.getLocalPort())));
+    Kv kv =
+        client(
+                c,
+                base()
+                    .ticker(new FakeTicker()) // ejections never end by themselves
+                    .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)))
+            .proxy(Kv.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)));
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> kv.owner(key))
+          .isInstanceOfSatisfying(
+              RpcException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED);
+                assertThat(e.neverSent()).isTrue();
+              });
+    }
+    // Two failures to reach it: node-0 is ejected, and its keys go to the next node.
+    assertThat(kv.owner(key)).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
   }
 
   @Test

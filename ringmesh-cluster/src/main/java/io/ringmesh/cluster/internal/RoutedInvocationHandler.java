@@ -437,8 +437,18 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private static void record(NodeState node, RpcException e) {
     switch (e.status()) {
       case UNAVAILABLE -> node.health().onFailure();
-      case DEADLINE_EXCEEDED, CANCELLED -> {
-        // Says nothing of the node: the caller's deadline may simply have been short.
+      case DEADLINE_EXCEEDED -> {
+        // A deadline that passed with the request sent says nothing of the node: the caller's
+        // deadline may simply have been short. One that passed before the request could be sent
+        // means the node could not be reached: a connect or handshake that never completes (SYNs
+        // dropped, a hung process) fails only by the deadline, and never by UNAVAILABLE until the
+        // connect timeout, so without this such a node would never be ejected.
+        if (e.neverSent()) {
+          node.health().onFailure();
+        }
+      }
+      case CANCELLED -> {
+        // Says nothing of the node: the caller gave up.
       }
       default -> node.health().onSuccess(); // the node answered
     }
