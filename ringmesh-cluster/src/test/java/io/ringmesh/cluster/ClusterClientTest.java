@@ -386,6 +386,49 @@ class ClusterClientTest extends RoutedCallsTestBase {
     assertThat(kv.owner(key)).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
   }
 
+  /** A front-end service whose handler makes a routed call. */
+  public interface Relay {
+    String relay(String key);
+  }
+
+  @Test
+  void aRetryOnAnotherThreadKeepsTheEnclosingHandlersDeadline() throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    c.server("node-0").shutdownNow(); // refused: the retry runs on the I/O thread that saw it
+    c.stall(c.ring().preferenceList(key, 2).get(1).id()); // and waits on the next node
+    Kv kv = client(c, base().defaultDeadline(Duration.ofSeconds(20))).proxy(Kv.class);
+    CompletableFuture<CompletableFuture<String>> routed = new CompletableFuture<>();
+    RpcServer front =
+        closeLater(
+            RpcServer.builder()
+                .port(0)
+                .service(
+                    Relay.class,
+                    k -> {
+                      routed.complete(kv.ownerIdemAsync(k));
+                      return "started";
+                    })
+                .build()
+                .start());
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    Relay relay =
+        rpc.proxy(
+            Relay.class,
+            Endpoint.of("127.0.0.1", front.port()),
+            CallOptions.DEFAULT.withTimeout(Duration.ofMillis(500)));
+
+    assertThat(relay.relay(key)).isEqualTo("started");
+    // The routed call ends by the handler's 500 ms deadline, not by the proxy's 20 s.
+    CompletableFuture<String> call = routed.get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED));
+    assertThat(c.held).hasValue(1); // the retry did reach the stalled node
+  }
+
   @Test
   void aKeyExtractorRoutesMethodsWithoutARouteKeyAndTheAnnotationWins() {
     TestCluster c = cluster(3);

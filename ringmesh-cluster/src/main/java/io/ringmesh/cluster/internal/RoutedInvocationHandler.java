@@ -9,6 +9,7 @@ import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.MethodInvoker;
 import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.RpcContext;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.lang.reflect.InvocationHandler;
@@ -42,7 +43,8 @@ import org.jspecify.annotations.Nullable;
  * UNAVAILABLE} or {@code RESOURCE_EXHAUSTED}; the server certainly did not run the call ({@link
  * RpcException#notExecuted()}, which includes {@link RpcException#neverSent()}) or the method is
  * {@code @Idempotent}; time is left before the call's one deadline; and the retry budget allows it.
- * Every attempt is sent with the time left, so the attempts together never outlast the deadline.
+ * Every attempt is sent with the time left, so the attempts together never outlast the deadline. A
+ * call made while serving an RPC has no more time than that RPC has left.
  *
  * <p>Immutable and thread-safe.
  */
@@ -125,9 +127,10 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return local(proxy, method, args);
     }
     long started = ticker.nanos();
-    long deadline = started + deadlineNanos;
+    long deadline;
     Plan plan;
     try {
+      deadline = started + deadlineNanos(m);
       plan = plan(m, args);
     } catch (RpcException e) {
       meters.call(e.status(), ticker.nanos() - started);
@@ -165,6 +168,38 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     } finally {
       ended(place, started, failure);
     }
+  }
+
+  /**
+   * How long the call may take: the proxy's deadline, but no longer than the handler this thread is
+   * serving has left. The RPC layer caps a call made on a handler's thread by itself, but a retry
+   * (run when the last attempt fails, on an I/O thread) or a hedge (on the timer's thread) is not
+   * made there; so the cap is read once here, into the one deadline every attempt shares.
+   *
+   * @throws RpcException DEADLINE_EXCEEDED, never sent, if that handler's deadline has passed
+   */
+  private long deadlineNanos(RoutedMethod m) {
+    RpcContext enclosing = RpcContext.currentOrNull();
+    if (enclosing == null) {
+      return deadlineNanos;
+    }
+    long left = enclosing.timeRemaining().toNanos();
+    if (left <= 0) {
+      throw RpcException.of(
+          Status.DEADLINE_EXCEEDED,
+          "the deadline of the enclosing call "
+              + enclosing.method()
+              + " had passed before "
+              + RoutedMethod.describe(m.method())
+              + " was called on service "
+              + router.service()
+              + "; give the enclosing call a longer deadline, or check isDeadlineExpired() first",
+          null,
+          true,
+          true,
+          null);
+    }
+    return Math.min(left, deadlineNanos);
   }
 
   /** A call that started at {@code started} ended: frees its bounded-load place and counts it. */
