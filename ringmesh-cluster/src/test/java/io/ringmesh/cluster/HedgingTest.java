@@ -97,6 +97,25 @@ class HedgingTest extends RoutedCallsTestBase {
   }
 
   @Test
+  void proxiesOfOneServiceShareTheObservedP95() {
+    TestCluster c = cluster(3);
+    ClusterClient client = client(c, ClusterClient.builder().hedging(Kv.class));
+    String key = c.keyOn("node-0");
+    // Each call through a proxy of its own, as with proxyForKey: together they teach the p95.
+    for (int i = 0; i < 128; i++) {
+      client.proxyForKey(Kv.class, key).ownerIdem(key);
+    }
+    double hedgedWhileFast = hedges(second(c, key));
+    c.stall("node-0");
+    long started = System.nanoTime();
+    assertThat(client.proxy(Kv.class).ownerIdem(key)).isEqualTo(second(c, key));
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .as("a fresh proxy hedged after the service's p95, far within the 10 s deadline")
+        .isLessThan(Duration.ofSeconds(5));
+    assertThat(hedges(second(c, key))).isEqualTo(hedgedWhileFast + 1);
+  }
+
+  @Test
   void hedgesDrawOnTheRetryBudget() {
     TestCluster c = cluster(3);
     Kv kv =

@@ -63,8 +63,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final ServiceMeters meters;
 
   /**
-   * Per hedged method (an idempotent method of a service that opted in), its recent latencies;
-   * empty if the service does not hedge.
+   * Per hedged method (an idempotent method of a service that opted in), its recent latencies,
+   * shared with every other proxy of the service; empty if the service does not hedge.
    */
   private final Map<Method, LatencyWindow> hedged;
 
@@ -112,7 +112,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     if (hedge != null && hedgeTimer != null) {
       for (RoutedMethod rm : methods.values()) {
         if (rm.idempotent()) {
-          h.put(rm.method(), new LatencyWindow());
+          h.put(rm.method(), router.latencies(rm.method()));
         }
       }
     }
