@@ -370,6 +370,7 @@ class ClusterClientTest extends RoutedCallsTestBase {
         client(
                 c,
                 base()
+                    .maxAttempts(1) // no next node: each call waits out its deadline on node-0
                     .ticker(new FakeTicker()) // ejections never end by themselves
                     .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)))
             .proxy(Kv.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)));
@@ -384,6 +385,23 @@ class ClusterClientTest extends RoutedCallsTestBase {
     }
     // Two failures to reach it: node-0 is ejected, and its keys go to the next node.
     assertThat(kv.owner(key)).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
+  }
+
+  @Test
+  void aCallToANodeThatNeverCompletesTheHandshakeMovesOnInTimeEvenIfNotIdempotent()
+      throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    String next = c.ring().preferenceList(key, 2).get(1).id();
+    ServerSocket silent = closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    c.discovery.add(
+        TestCluster.SERVICE,
+        ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", silent.getLocalPort())));
+    // The RPC client's connect timeout (5 s) outlasts the call: only a capped wait moves on.
+    Kv kv = client(c, base().defaultDeadline(Duration.ofSeconds(3))).proxy(Kv.class);
+
+    assertThat(kv.owner(key)).isEqualTo(next);
+    assertThat(kv.ownerAsync(key).get(10, TimeUnit.SECONDS)).isEqualTo(next);
   }
 
   /** A front-end service whose handler makes a routed call. */

@@ -43,8 +43,10 @@ import org.jspecify.annotations.Nullable;
  * UNAVAILABLE} or {@code RESOURCE_EXHAUSTED}; the server certainly did not run the call ({@link
  * RpcException#notExecuted()}, which includes {@link RpcException#neverSent()}) or the method is
  * {@code @Idempotent}; time is left before the call's one deadline; and the retry budget allows it.
- * Every attempt is sent with the time left, so the attempts together never outlast the deadline. A
- * call made while serving an RPC has no more time than that RPC has left.
+ * An attempt with a next node waits at most a third of the time left for its connection, and if the
+ * connection is not up by then fails unsent ({@code UNAVAILABLE}), so an unreachable node is passed
+ * over in time. Every attempt is sent with the time left, so the attempts together never outlast
+ * the deadline. A call made while serving an RPC has no more time than that RPC has left.
  *
  * <p>Immutable and thread-safe.
  */
@@ -56,6 +58,13 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final MethodInvoker invoker;
 
   private final CallOptions options;
+
+  /**
+   * The share of the time left that an attempt with a next node to try may wait for its connection:
+   * one third, so that a first unreachable node leaves two thirds of the deadline to the others.
+   */
+  private static final int CONNECT_WAIT_SHARE = 3;
+
   private final long deadlineNanos;
   private final int maxAttempts;
   private final Ticker ticker;
@@ -420,7 +429,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     RpcException last = null;
     for (int i = 0; ; i++) {
       NodeState node = nodes.get(i);
-      CallOptions attempt = attemptOptions(deadline, m, last, i);
+      CallOptions attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
       if (i > 0) {
         node.meters().retry();
       }
@@ -447,9 +456,12 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
   }
 
-  /** The options of one attempt: the time left of the call's deadline; throws if none is left. */
+  /**
+   * The options of one attempt: the time left of the call's deadline, and, if a next node could
+   * take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no time is left.
+   */
   private CallOptions attemptOptions(
-      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt) {
+      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt, boolean hasNext) {
     long left = deadline - ticker.nanos();
     if (left <= 0) {
       throw RpcException.of(
@@ -466,7 +478,24 @@ public final class RoutedInvocationHandler implements InvocationHandler {
           false,
           last);
     }
-    return options.withTimeout(Duration.ofNanos(left));
+    CallOptions o = options.withTimeout(Duration.ofNanos(left));
+    // A node that cannot be reached (SYNs dropped, a hung process) keeps a call waiting for its
+    // connection until the connect timeout, which may well outlast the call; the call would then
+    // end by its deadline without trying another node. Capping the wait ends such an attempt in
+    // time for the next node, with UNAVAILABLE and never sent, so moving on is safe whatever the
+    // method. The connection goes on coming up, for the calls after this one.
+    return hasNext
+        ? o.withConnectWait(Duration.ofNanos(Math.max(1, left / CONNECT_WAIT_SHARE)))
+        : o;
+  }
+
+  /**
+   * Whether a call's list has a node after its {@code i}th. For a healthy owner's list, without
+   * listing it: its length is the ring's node count capped at {@code maxAttempts}.
+   */
+  private boolean hasNext(List<NodeState> nodes, int i) {
+    int size = nodes instanceof KeyedNodes k ? Math.min(k.n, maxAttempts) : nodes.size();
+    return i + 1 < size;
   }
 
   private static void record(NodeState node, RpcException e) {
@@ -626,7 +655,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       NodeState node = nodes.get(index);
       CallOptions options;
       try {
-        options = attemptOptions(deadline, m, last, index);
+        options = attemptOptions(deadline, m, last, index, hasNext(nodes, index));
       } catch (RpcException e) {
         failed(e);
         return;
@@ -760,7 +789,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       CompletableFuture<?> f;
       CallOptions attempt;
       try {
-        attempt = attemptOptions(deadline, m, last, i);
+        attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
       } catch (RpcException e) {
         completeExceptionally(e);
         return;
