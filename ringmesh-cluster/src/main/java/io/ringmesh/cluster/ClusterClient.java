@@ -250,9 +250,10 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
-     * Outlier ejection: after {@code consecutiveFailures} UNAVAILABLE failures in a row a node is
-     * skipped for {@code base}, doubling with each ejection in a row up to {@code max}; 5, 1 s and
-     * 30 s by default.
+     * Outlier ejection: after {@code consecutiveFailures} failures in a row to reach a node ({@code
+     * UNAVAILABLE}, or a deadline that passed before the request could be sent) the node is skipped
+     * for {@code base}, doubling with each ejection in a row up to {@code max}; 5, 1 s and 30 s by
+     * default.
      */
     public Builder outlierEjection(int consecutiveFailures, Duration base, Duration max) {
       if (consecutiveFailures < 1) {

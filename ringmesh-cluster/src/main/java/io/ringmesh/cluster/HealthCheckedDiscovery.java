@@ -34,7 +34,10 @@ public final class HealthCheckedDiscovery implements Discovery {
   private final Prober prober;
   private final int unhealthyThreshold;
 
-  /** Guards everything below and serializes rounds and notifications. */
+  /** Held for the whole of a round, so rounds never overlap; taken before {@link #lock}. */
+  private final Object roundLock = new Object();
+
+  /** Guards everything below and serializes notifications. */
   private final Object lock = new Object();
 
   /** Consecutive failed probes by service, then node id. */
@@ -123,45 +126,52 @@ public final class HealthCheckedDiscovery implements Discovery {
    * changed.
    */
   public void probeNow(Duration timeout) throws InterruptedException {
-    List<String> services;
-    synchronized (lock) {
-      services = new ArrayList<>(watched);
-    }
-    Map<String, Map<String, CompletableFuture<Boolean>>> probes = new HashMap<>();
-    for (String service : services) {
-      Map<String, CompletableFuture<Boolean>> byNode = new HashMap<>();
-      for (ServiceInstance i : delegate.instances(service)) {
-        CompletableFuture<Boolean> f;
-        try {
-          f = prober.probe(service, i);
-        } catch (RuntimeException e) {
-          f = CompletableFuture.completedFuture(false);
-        }
-        byNode.put(i.nodeId(), f);
-      }
-      probes.put(service, byNode);
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    for (String service : services) {
-      Map<String, Integer> results = new HashMap<>();
-      for (Map.Entry<String, CompletableFuture<Boolean>> e : probes.get(service).entrySet()) {
-        boolean ok;
-        try {
-          long left = Math.max(0, deadline - System.nanoTime());
-          ok = Boolean.TRUE.equals(e.getValue().get(left, TimeUnit.NANOSECONDS));
-        } catch (java.util.concurrent.ExecutionException
-            | java.util.concurrent.TimeoutException x) {
-          ok = false;
-        }
-        results.put(e.getKey(), ok ? 0 : 1);
-      }
+    // One round at a time, for the whole round: two rounds that overlapped would both count a
+    // failure for the same moment of a node (reaching the threshold in half the rounds), and a
+    // slow round could record its older result over a newer one. Not under lock: a round waits
+    // for its probes, and instances() and the delegate's callbacks must not wait for that.
+    synchronized (roundLock) {
+      List<String> services;
       synchronized (lock) {
-        Map<String, Integer> f = failures.computeIfAbsent(service, s -> new HashMap<>());
-        Map<String, Integer> next = new HashMap<>();
-        results.forEach((id, failed) -> next.put(id, failed == 0 ? 0 : f.getOrDefault(id, 0) + 1));
-        f.clear();
-        f.putAll(next);
-        notifyIfChanged(service);
+        services = new ArrayList<>(watched);
+      }
+      Map<String, Map<String, CompletableFuture<Boolean>>> probes = new HashMap<>();
+      for (String service : services) {
+        Map<String, CompletableFuture<Boolean>> byNode = new HashMap<>();
+        for (ServiceInstance i : delegate.instances(service)) {
+          CompletableFuture<Boolean> f;
+          try {
+            f = prober.probe(service, i);
+          } catch (RuntimeException e) {
+            f = CompletableFuture.completedFuture(false);
+          }
+          byNode.put(i.nodeId(), f);
+        }
+        probes.put(service, byNode);
+      }
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (String service : services) {
+        Map<String, Integer> results = new HashMap<>();
+        for (Map.Entry<String, CompletableFuture<Boolean>> e : probes.get(service).entrySet()) {
+          boolean ok;
+          try {
+            long left = Math.max(0, deadline - System.nanoTime());
+            ok = Boolean.TRUE.equals(e.getValue().get(left, TimeUnit.NANOSECONDS));
+          } catch (java.util.concurrent.ExecutionException
+              | java.util.concurrent.TimeoutException x) {
+            ok = false;
+          }
+          results.put(e.getKey(), ok ? 0 : 1);
+        }
+        synchronized (lock) {
+          Map<String, Integer> f = failures.computeIfAbsent(service, s -> new HashMap<>());
+          Map<String, Integer> next = new HashMap<>();
+          results.forEach(
+              (id, failed) -> next.put(id, failed == 0 ? 0 : f.getOrDefault(id, 0) + 1));
+          f.clear();
+          f.putAll(next);
+          notifyIfChanged(service);
+        }
       }
     }
   }

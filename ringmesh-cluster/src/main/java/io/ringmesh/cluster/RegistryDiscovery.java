@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>The constructor reads the registry once (so {@link #instances} answers at once); after that
  * one background thread keeps a watch open on the registry's leader and, after each change, calls
  * the listeners of every service whose list changed, one at a time and in order, on that thread.
- * {@link #close()} stops the thread; it does not close the registry's client.
+ * {@link #close()} stops the thread; it does not close the registry's client. Close this before
+ * that client: once the client is closed, the thread stops by itself (logging a warning) and the
+ * instance lists are never refreshed again.
  *
  * <p>Thread-safe. A listener that throws is skipped for that change and stays subscribed.
  */
@@ -50,6 +52,12 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+
+  /** Watch failures in a row before they are logged at WARN. */
+  private static final int WARN_AFTER_FAILURES = 3;
+
+  /** The least time between two WARNs of the same run of failures. */
+  private static final Duration WARN_EVERY = Duration.ofSeconds(30);
 
   private final Registry registry;
   private final Duration maxWait;
@@ -76,7 +84,8 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
    * Follows {@code registry}.
    *
    * @param maxWait how long one watch stays open on the leader before it is renewed; positive
-   * @param time the clock of the retry backoff after a failed watch
+   * @param time the clock of the retry backoff after a failed watch, and of how long the lists have
+   *     gone unrefreshed
    * @throws LockException UNAVAILABLE if the first read of the registry fails
    */
   public RegistryDiscovery(Registry registry, Duration maxWait, TimeSource time) {
@@ -137,6 +146,8 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
 
   private void run() {
     int failures = 0;
+    long freshSince = time.nanoTime(); // when the lists were last known to be current
+    long warnedAt = 0;
     while (!closed) {
       try {
         CompletableFuture<RegistrySnapshot> watch = registry.watch(version, maxWait);
@@ -147,6 +158,7 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
         }
         RegistrySnapshot next = watch.get();
         failures = 0;
+        freshSince = time.nanoTime();
         if (next.version() != version) {
           publish(next);
         }
@@ -158,8 +170,36 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
         if (closed) {
           return;
         }
+        Throwable cause =
+            e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof LockException le && le.code() == LockException.Code.CANCELLED) {
+          // The LockClient was closed: every later watch fails at once the same way, so retrying
+          // would only spin. Nothing will refresh the lists again; say so once.
+          LOG.warn(
+              "the LockClient behind this RegistryDiscovery was closed, so discovery stopped; the"
+                  + " instance lists stay at registry version {}. Close the RegistryDiscovery"
+                  + " (and the clients using it) before its LockClient",
+              version);
+          return;
+        }
         failures++;
-        LOG.debug("registry watch failed ({} in a row); retrying", failures, e);
+        long now = time.nanoTime();
+        // A failure or two is a leader change; more in a row means the lists are going stale.
+        // Warn then, and again at most every WARN_EVERY while it lasts.
+        if (failures >= WARN_AFTER_FAILURES
+            && (failures == WARN_AFTER_FAILURES || now - warnedAt >= WARN_EVERY.toNanos())) {
+          warnedAt = now;
+          LOG.warn(
+              "registry watch failed {} times in a row; the instance lists have not been"
+                  + " refreshed for {} ms (registry version {}); retrying. Check that the"
+                  + " coordinators are reachable: {}",
+              failures,
+              TimeUnit.NANOSECONDS.toMillis(now - freshSince),
+              version,
+              cause.toString());
+        } else {
+          LOG.debug("registry watch failed ({} in a row); retrying", failures, e);
+        }
         backoff(failures);
       }
     }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.ring.HashRing;
+import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.Status;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -351,6 +354,97 @@ class ClusterClientTest extends RoutedCallsTestBase {
 
     c.start("node-0"); // back on a new port: a new endpoint starts with a clean record
     assertThat(kv.owner(key)).isEqualTo("node-0");
+  }
+
+  @Test
+  void aNodeThatNeverCompletesTheHandshakeIsEjected() throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    // node-0 moves to a socket that takes TCP connects and never says hello: calls to it wait for
+    // the handshake until their deadline, never sent, and never fail with UNAVAILABLE.
+    ServerSocket silent = closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    c.discovery.add(
+        TestCluster.SERVICE,
+        ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", silent.getLocalPort())));
+    Kv kv =
+        client(
+                c,
+                base()
+                    .maxAttempts(1) // no next node: each call waits out its deadline on node-0
+                    .ticker(new FakeTicker()) // ejections never end by themselves
+                    .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)))
+            .proxy(Kv.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)));
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> kv.owner(key))
+          .isInstanceOfSatisfying(
+              RpcException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED);
+                assertThat(e.neverSent()).isTrue();
+              });
+    }
+    // Two failures to reach it: node-0 is ejected, and its keys go to the next node.
+    assertThat(kv.owner(key)).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
+  }
+
+  @Test
+  void aCallToANodeThatNeverCompletesTheHandshakeMovesOnInTimeEvenIfNotIdempotent()
+      throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    String next = c.ring().preferenceList(key, 2).get(1).id();
+    ServerSocket silent = closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    c.discovery.add(
+        TestCluster.SERVICE,
+        ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", silent.getLocalPort())));
+    // The RPC client's connect timeout (5 s) outlasts the call: only a capped wait moves on.
+    Kv kv = client(c, base().defaultDeadline(Duration.ofSeconds(3))).proxy(Kv.class);
+
+    assertThat(kv.owner(key)).isEqualTo(next);
+    assertThat(kv.ownerAsync(key).get(10, TimeUnit.SECONDS)).isEqualTo(next);
+  }
+
+  /** A front-end service whose handler makes a routed call. */
+  public interface Relay {
+    String relay(String key);
+  }
+
+  @Test
+  void aRetryOnAnotherThreadKeepsTheEnclosingHandlersDeadline() throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    c.server("node-0").shutdownNow(); // refused: the retry runs on the I/O thread that saw it
+    c.stall(c.ring().preferenceList(key, 2).get(1).id()); // and waits on the next node
+    Kv kv = client(c, base().defaultDeadline(Duration.ofSeconds(20))).proxy(Kv.class);
+    CompletableFuture<CompletableFuture<String>> routed = new CompletableFuture<>();
+    RpcServer front =
+        closeLater(
+            RpcServer.builder()
+                .port(0)
+                .service(
+                    Relay.class,
+                    k -> {
+                      routed.complete(kv.ownerIdemAsync(k));
+                      return "started";
+                    })
+                .build()
+                .start());
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    Relay relay =
+        rpc.proxy(
+            Relay.class,
+            Endpoint.of("127.0.0.1", front.port()),
+            CallOptions.DEFAULT.withTimeout(Duration.ofMillis(500)));
+
+    assertThat(relay.relay(key)).isEqualTo("started");
+    // The routed call ends by the handler's 500 ms deadline, not by the proxy's 20 s.
+    CompletableFuture<String> call = routed.get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED));
+    assertThat(c.held).hasValue(1); // the retry did reach the stalled node
   }
 
   @Test

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,6 +43,52 @@ class HealthCheckedDiscoveryTest {
     d.probeNow(Duration.ofSeconds(1));
     assertThat(d.instances("kv")).containsExactly(A, B);
     assertThat(seen).containsExactly(List.of(A, B), List.of(A), List.of(A, B));
+  }
+
+  @Test
+  void aRoundWaitsForTheOneRunningSoItsNewerResultIsTheOneKept() throws Exception {
+    StaticDiscovery peers = new StaticDiscovery();
+    peers.update("kv", List.of(A));
+    CompletableFuture<Boolean> firstProbe = new CompletableFuture<>();
+    AtomicInteger probes = new AtomicInteger();
+    HealthCheckedDiscovery d =
+        new HealthCheckedDiscovery(
+            peers,
+            (service, i) ->
+                probes.incrementAndGet() == 1
+                    ? firstProbe
+                    : CompletableFuture.completedFuture(true),
+            1);
+    d.subscribe("kv", (s, list) -> {});
+    CompletableFuture<Void> first = probeOnAThread(d);
+    ClusterClientTest.waitUntil(() -> probes.get() == 1);
+    Thread second = Thread.ofPlatform().unstarted(() -> probeNow(d));
+    second.start();
+    // Either the second round waits for the first (BLOCKED), or, overlapping, it probes and ends.
+    ClusterClientTest.waitUntil(
+        () ->
+            second.getState() == Thread.State.BLOCKED
+                || second.getState() == Thread.State.TERMINATED);
+    firstProbe.complete(false); // the first round's answer: a failure, older than the second's
+    first.get(10, TimeUnit.SECONDS);
+    second.join(10_000);
+    assertThat(second.isAlive()).isFalse();
+    assertThat(probes).hasValue(2);
+    assertThat(d.instances("kv"))
+        .as("the later round's success is the last word")
+        .containsExactly(A);
+  }
+
+  private static CompletableFuture<Void> probeOnAThread(HealthCheckedDiscovery d) {
+    return CompletableFuture.runAsync(() -> probeNow(d), r -> Thread.ofPlatform().start(r));
+  }
+
+  private static void probeNow(HealthCheckedDiscovery d) {
+    try {
+      d.probeNow(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

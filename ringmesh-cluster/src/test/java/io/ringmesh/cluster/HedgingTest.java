@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ringmesh.rpc.CallOptions;
+import io.ringmesh.rpc.Endpoint;
+import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -92,6 +97,25 @@ class HedgingTest extends RoutedCallsTestBase {
   }
 
   @Test
+  void proxiesOfOneServiceShareTheObservedP95() {
+    TestCluster c = cluster(3);
+    ClusterClient client = client(c, ClusterClient.builder().hedging(Kv.class));
+    String key = c.keyOn("node-0");
+    // Each call through a proxy of its own, as with proxyForKey: together they teach the p95.
+    for (int i = 0; i < 128; i++) {
+      client.proxyForKey(Kv.class, key).ownerIdem(key);
+    }
+    double hedgedWhileFast = hedges(second(c, key));
+    c.stall("node-0");
+    long started = System.nanoTime();
+    assertThat(client.proxy(Kv.class).ownerIdem(key)).isEqualTo(second(c, key));
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .as("a fresh proxy hedged after the service's p95, far within the 10 s deadline")
+        .isLessThan(Duration.ofSeconds(5));
+    assertThat(hedges(second(c, key))).isEqualTo(hedgedWhileFast + 1);
+  }
+
+  @Test
   void hedgesDrawOnTheRetryBudget() {
     TestCluster c = cluster(3);
     Kv kv =
@@ -112,6 +136,36 @@ class HedgingTest extends RoutedCallsTestBase {
                 .counter()
                 .count())
         .isEqualTo(1.0);
+  }
+
+  @Test
+  void aBlockingHedgedCallOnAnRpcIoThreadIsRefusedNotHung() throws Exception {
+    TestCluster c = cluster(3);
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    Kv kv =
+        client(c, ClusterClient.builder().rpcClient(rpc).hedging(Kv.class, Duration.ofMillis(50)))
+            .proxy(Kv.class);
+    String key = c.keyOn("node-0");
+    c.stall("node-0"); // the first attempt never answers: the wait would last until a hedge
+    // The first call on a new connection completes on the client's I/O thread (the handshake
+    // comes first), and so does the stage that makes the blocking call.
+    AtomicReference<String> thread = new AtomicReference<>();
+    CompletableFuture<String> onIoThread =
+        rpc.proxy(Kv.class, Endpoint.of("127.0.0.1", c.port("node-1")))
+            .ownerAsync("any")
+            .thenApply(
+                ignored -> {
+                  thread.set(Thread.currentThread().getName());
+                  return kv.ownerIdem(key);
+                });
+    assertThatThrownBy(() -> onIoThread.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.status()).isEqualTo(Status.INTERNAL))
+        .hasMessageContaining("would deadlock")
+        .hasMessageContaining("thenApplyAsync");
+    assertThat(thread.get()).startsWith("ringmesh-rpc-client");
   }
 
   @Test

@@ -92,4 +92,27 @@ class RegistryDiscoveryTest {
                 .count())
         .isZero();
   }
+
+  @Test
+  void closingTheLockClientFirstStopsTheWatchThreadInsteadOfRetryingForever() throws Exception {
+    LockClient own = LockClient.builder().coordinator(coordinator).build();
+    node.registry().register(RegistryEntry.of("kv", "a", "127.0.0.1", 7200));
+    RegistryDiscovery discovery =
+        new RegistryDiscovery(own.registry(), Duration.ofSeconds(5), TimeSource.system());
+    try {
+      assertThat(discoveryThreads()).isEqualTo(1);
+      own.close(); // the wrong order: the open watch ends with CANCELLED, and so would any later
+      ClusterClientTest.waitUntil(() -> discoveryThreads() == 0);
+      assertThat(discovery.instances("kv")).hasSize(1); // the last lists stay
+    } finally {
+      discovery.close();
+    }
+  }
+
+  private static long discoveryThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("ringmesh-registry-discovery"))
+        .filter(Thread::isAlive)
+        .count();
+  }
 }

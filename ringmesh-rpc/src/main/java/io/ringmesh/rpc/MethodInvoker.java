@@ -1,5 +1,6 @@
 package io.ringmesh.rpc;
 
+import io.ringmesh.rpc.internal.ClientInvoker;
 import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -33,4 +34,18 @@ public interface MethodInvoker {
    */
   CompletableFuture<@Nullable Object> start(
       Endpoint endpoint, CallOptions options, Method method, @Nullable Object @Nullable [] args);
+
+  /**
+   * Refuses to block for the call named {@code call} when the current thread is an RPC I/O thread,
+   * which may be the very thread that must complete the call: the wait would deadlock. A blocking
+   * method of a proxy, or {@link #invoke}, checks this itself; a layer that {@link #start starts}
+   * attempts and then waits for them must call it before waiting (and cancel its attempts if it
+   * throws). Does nothing on any other thread.
+   *
+   * @param call the call waited for, named in the message
+   * @throws RpcException {@link Status#INTERNAL} on an RPC I/O thread, saying what to do instead
+   */
+  static void checkMayBlock(String call) {
+    ClientInvoker.checkMayBlock(call);
+  }
 }

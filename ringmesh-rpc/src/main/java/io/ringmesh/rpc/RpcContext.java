@@ -4,6 +4,7 @@ import io.ringmesh.rpc.internal.ServerCallContext;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The call a handler is serving: its method, deadline, metadata and cancellation. Get it with
@@ -30,6 +31,15 @@ public interface RpcContext {
               + "); capture the context in the handler and pass it along");
     }
     return c;
+  }
+
+  /**
+   * The context of the call this thread is serving, or null if it is not running an RPC handler:
+   * for layers that must work both inside and outside handlers, such as a routing client that keeps
+   * the enclosing deadline across retries made on other threads.
+   */
+  static @Nullable RpcContext currentOrNull() {
+    return ServerCallContext.currentOrNull();
   }
 
   /** The method being called, as {@code service/method}. */

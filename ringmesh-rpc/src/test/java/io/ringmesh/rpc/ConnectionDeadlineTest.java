@@ -73,6 +73,36 @@ class ConnectionDeadlineTest {
 
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aCallWithAConnectWaitFailsUnsentWhenItPassesLongBeforeItsDeadline() throws Exception {
+    ServerSocket silent = silentServer();
+    RpcClient client =
+        resources.add(
+            RpcClient.builder()
+                .connectTimeout(Duration.ofMinutes(5))
+                .keepAlive(Duration.ofMinutes(5), Duration.ofMinutes(5))
+                .build());
+    Calculator calc =
+        client.proxy(
+            Calculator.class,
+            Endpoint.of("127.0.0.1", silent.getLocalPort()),
+            CallOptions.DEFAULT
+                .withTimeout(Duration.ofMinutes(1))
+                .withConnectWait(Duration.ofMillis(200)));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> calc.add(1, 2))
+        .isInstanceOfSatisfying(
+            RpcException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(Status.UNAVAILABLE);
+              assertThat(e.getMessage()).contains("within the connect wait of 200 ms");
+              assertThat(e.neverSent()).isTrue();
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void anAsyncCallWaitingForTheHandshakeFailsByItsDeadline() throws Exception {
     ServerSocket silent = silentServer();
     RpcClient client =

@@ -9,6 +9,7 @@ import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.MethodInvoker;
 import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.RpcContext;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.lang.reflect.InvocationHandler;
@@ -42,7 +43,10 @@ import org.jspecify.annotations.Nullable;
  * UNAVAILABLE} or {@code RESOURCE_EXHAUSTED}; the server certainly did not run the call ({@link
  * RpcException#notExecuted()}, which includes {@link RpcException#neverSent()}) or the method is
  * {@code @Idempotent}; time is left before the call's one deadline; and the retry budget allows it.
- * Every attempt is sent with the time left, so the attempts together never outlast the deadline.
+ * An attempt with a next node waits at most a third of the time left for its connection, and if the
+ * connection is not up by then fails unsent ({@code UNAVAILABLE}), so an unreachable node is passed
+ * over in time. Every attempt is sent with the time left, so the attempts together never outlast
+ * the deadline. A call made while serving an RPC has no more time than that RPC has left.
  *
  * <p>Immutable and thread-safe.
  */
@@ -54,6 +58,13 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final MethodInvoker invoker;
 
   private final CallOptions options;
+
+  /**
+   * The share of the time left that an attempt with a next node to try may wait for its connection:
+   * one third, so that a first unreachable node leaves two thirds of the deadline to the others.
+   */
+  private static final int CONNECT_WAIT_SHARE = 3;
+
   private final long deadlineNanos;
   private final int maxAttempts;
   private final Ticker ticker;
@@ -61,8 +72,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final ServiceMeters meters;
 
   /**
-   * Per hedged method (an idempotent method of a service that opted in), its recent latencies;
-   * empty if the service does not hedge.
+   * Per hedged method (an idempotent method of a service that opted in), its recent latencies,
+   * shared with every other proxy of the service; empty if the service does not hedge.
    */
   private final Map<Method, LatencyWindow> hedged;
 
@@ -110,7 +121,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     if (hedge != null && hedgeTimer != null) {
       for (RoutedMethod rm : methods.values()) {
         if (rm.idempotent()) {
-          h.put(rm.method(), new LatencyWindow());
+          h.put(rm.method(), router.latencies(rm.method()));
         }
       }
     }
@@ -125,9 +136,10 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return local(proxy, method, args);
     }
     long started = ticker.nanos();
-    long deadline = started + deadlineNanos;
+    long deadline;
     Plan plan;
     try {
+      deadline = started + deadlineNanos(m);
       plan = plan(m, args);
     } catch (RpcException e) {
       meters.call(e.status(), ticker.nanos() - started);
@@ -165,6 +177,38 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     } finally {
       ended(place, started, failure);
     }
+  }
+
+  /**
+   * How long the call may take: the proxy's deadline, but no longer than the handler this thread is
+   * serving has left. The RPC layer caps a call made on a handler's thread by itself, but a retry
+   * (run when the last attempt fails, on an I/O thread) or a hedge (on the timer's thread) is not
+   * made there; so the cap is read once here, into the one deadline every attempt shares.
+   *
+   * @throws RpcException DEADLINE_EXCEEDED, never sent, if that handler's deadline has passed
+   */
+  private long deadlineNanos(RoutedMethod m) {
+    RpcContext enclosing = RpcContext.currentOrNull();
+    if (enclosing == null) {
+      return deadlineNanos;
+    }
+    long left = enclosing.timeRemaining().toNanos();
+    if (left <= 0) {
+      throw RpcException.of(
+          Status.DEADLINE_EXCEEDED,
+          "the deadline of the enclosing call "
+              + enclosing.method()
+              + " had passed before "
+              + RoutedMethod.describe(m.method())
+              + " was called on service "
+              + router.service()
+              + "; give the enclosing call a longer deadline, or check isDeadlineExpired() first",
+          null,
+          true,
+          true,
+          null);
+    }
+    return Math.min(left, deadlineNanos);
   }
 
   /** A call that started at {@code started} ended: frees its bounded-load place and counts it. */
@@ -385,7 +429,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     RpcException last = null;
     for (int i = 0; ; i++) {
       NodeState node = nodes.get(i);
-      CallOptions attempt = attemptOptions(deadline, m, last, i);
+      CallOptions attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
       if (i > 0) {
         node.meters().retry();
       }
@@ -412,9 +456,12 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
   }
 
-  /** The options of one attempt: the time left of the call's deadline; throws if none is left. */
+  /**
+   * The options of one attempt: the time left of the call's deadline, and, if a next node could
+   * take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no time is left.
+   */
   private CallOptions attemptOptions(
-      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt) {
+      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt, boolean hasNext) {
     long left = deadline - ticker.nanos();
     if (left <= 0) {
       throw RpcException.of(
@@ -431,14 +478,41 @@ public final class RoutedInvocationHandler implements InvocationHandler {
           false,
           last);
     }
-    return options.withTimeout(Duration.ofNanos(left));
+    CallOptions o = options.withTimeout(Duration.ofNanos(left));
+    // A node that cannot be reached (SYNs dropped, a hung process) keeps a call waiting for its
+    // connection until the connect timeout, which may well outlast the call; the call would then
+    // end by its deadline without trying another node. Capping the wait ends such an attempt in
+    // time for the next node, with UNAVAILABLE and never sent, so moving on is safe whatever the
+    // method. The connection goes on coming up, for the calls after this one.
+    return hasNext
+        ? o.withConnectWait(Duration.ofNanos(Math.max(1, left / CONNECT_WAIT_SHARE)))
+        : o;
+  }
+
+  /**
+   * Whether a call's list has a node after its {@code i}th. For a healthy owner's list, without
+   * listing it: its length is the ring's node count capped at {@code maxAttempts}.
+   */
+  private boolean hasNext(List<NodeState> nodes, int i) {
+    int size = nodes instanceof KeyedNodes k ? Math.min(k.n, maxAttempts) : nodes.size();
+    return i + 1 < size;
   }
 
   private static void record(NodeState node, RpcException e) {
     switch (e.status()) {
       case UNAVAILABLE -> node.health().onFailure();
-      case DEADLINE_EXCEEDED, CANCELLED -> {
-        // Says nothing of the node: the caller's deadline may simply have been short.
+      case DEADLINE_EXCEEDED -> {
+        // A deadline that passed with the request sent says nothing of the node: the caller's
+        // deadline may simply have been short. One that passed before the request could be sent
+        // means the node could not be reached: a connect or handshake that never completes (SYNs
+        // dropped, a hung process) fails only by the deadline, and never by UNAVAILABLE until the
+        // connect timeout, so without this such a node would never be ejected.
+        if (e.neverSent()) {
+          node.health().onFailure();
+        }
+      }
+      case CANCELLED -> {
+        // Says nothing of the node: the caller gave up.
       }
       default -> node.health().onSuccess(); // the node answered
     }
@@ -458,9 +532,21 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     return true;
   }
 
-  /** Waits for a blocking method's hedged call; an interrupt cancels it. */
+  /**
+   * Waits for a blocking method's hedged call; an interrupt cancels it, and so does a wait on an
+   * RPC I/O thread, which is refused as an unhedged call's would be (that thread may be the one
+   * that must complete an attempt).
+   */
   private static @Nullable Object awaitHedged(
       RoutedMethod m, CompletableFuture<@Nullable Object> result) {
+    if (!result.isDone()) {
+      try {
+        MethodInvoker.checkMayBlock(RoutedMethod.describe(m.method()));
+      } catch (RpcException e) {
+        result.cancel(false); // cancels the attempts started, on their servers too
+        throw e;
+      }
+    }
     try {
       return result.get();
     } catch (ExecutionException e) {
@@ -569,7 +655,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       NodeState node = nodes.get(index);
       CallOptions options;
       try {
-        options = attemptOptions(deadline, m, last, index);
+        options = attemptOptions(deadline, m, last, index, hasNext(nodes, index));
       } catch (RpcException e) {
         failed(e);
         return;
@@ -703,7 +789,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       CompletableFuture<?> f;
       CallOptions attempt;
       try {
-        attempt = attemptOptions(deadline, m, last, i);
+        attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
       } catch (RpcException e) {
         completeExceptionally(e);
         return;

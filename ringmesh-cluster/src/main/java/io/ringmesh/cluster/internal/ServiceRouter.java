@@ -7,11 +7,13 @@ import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.HashRingBuilder;
 import io.ringmesh.ring.Node;
 import io.ringmesh.ring.RingHolder;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,6 +53,13 @@ public final class ServiceRouter implements AutoCloseable {
 
   private final ServiceMeters meters;
 
+  /**
+   * Per hedged method, its recent latencies. Here rather than in each proxy's handler: a proxy is
+   * cheap and often short-lived ({@code proxyForKey} makes one per key), and a window of its own
+   * would rarely fill to the samples a p95 needs, so such proxies would never hedge.
+   */
+  private final Map<Method, LatencyWindow> latencies = new ConcurrentHashMap<>();
+
   public ServiceRouter(String service, Discovery discovery, ClusterSettings settings) {
     this.service = service;
     this.settings = settings;
@@ -79,6 +88,13 @@ public final class ServiceRouter implements AutoCloseable {
   /** The current snapshot; never blocks. */
   public RoutingSnapshot current() {
     return current.get();
+  }
+
+  /**
+   * The latency window of {@code method}, shared by every proxy of this service; made on first use.
+   */
+  LatencyWindow latencies(Method method) {
+    return latencies.computeIfAbsent(method, m -> new LatencyWindow());
   }
 
   /** The retry budget shared by every call to this service. */

@@ -238,6 +238,14 @@ final class ClientConnection extends FrameDecoder {
     int s = state;
     if (s == CONNECTING) {
       waiting.add(call);
+      if (call.connectTimer == null && call.connectByNanos - call.deadlineNanos < 0) {
+        call.connectTimer =
+            c.eventLoop()
+                .schedule(
+                    () -> connectWaitExceeded(call),
+                    Math.max(0, call.connectByNanos - ticker.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+      }
       return;
     }
     if (s == CLOSED || call.streamId > goAwayLastStreamId) {
@@ -278,6 +286,7 @@ final class ClientConnection extends FrameDecoder {
     frame.setLong(frame.readerIndex() + 4 + Frames.HEADER_BYTES + 4, remaining);
     streams.put(call.streamId, call);
     call.sent = true;
+    call.stopConnectTimer();
     c.write(frame, c.voidPromise());
   }
 
@@ -324,6 +333,29 @@ final class ClientConnection extends FrameDecoder {
     call.fail(
         RpcException.of(Status.DEADLINE_EXCEEDED, deadlineMessage(call), null, false, false, null));
     sendCancel(call.streamId);
+  }
+
+  /** The call's connect wait passed; on the event loop. Sent calls are not affected. */
+  private void connectWaitExceeded(PendingCall call) {
+    call.connectTimer = null;
+    if (call.sent || !waiting.remove(call)) {
+      return;
+    }
+    call.fail(
+        RpcException.of(
+            Status.UNAVAILABLE,
+            "the connection to "
+                + endpoint
+                + " did not come up within the connect wait of "
+                + Duration.ofNanos(call.connectByNanos - (call.deadlineNanos - call.timeoutNanos))
+                    .toMillis()
+                + " ms, so "
+                + call.method.fullName()
+                + " was not sent; the endpoint may be unreachable, try another",
+            null,
+            true,
+            true,
+            null));
   }
 
   /** The caller cancelled the future; any thread. */

@@ -74,7 +74,12 @@ public final class ClientInvoker implements MethodInvoker {
 
   private @Nullable Object await(RpcMethod m, CallFuture future) {
     if (!future.isDone()) {
-      PendingCallCheck.notOnEventLoop(m, future);
+      try {
+        checkMayBlock(m.fullName());
+      } catch (RpcException e) {
+        future.cancel(false);
+        throw e;
+      }
     }
     try {
       return future.get();
@@ -97,23 +102,23 @@ public final class ClientInvoker implements MethodInvoker {
     }
   }
 
-  /** Refuses a blocking wait on the event loop that would complete the call. */
-  private static final class PendingCallCheck {
-    private PendingCallCheck() {}
-
-    static void notOnEventLoop(RpcMethod m, CallFuture future) {
-      if (io.netty.util.concurrent.FastThreadLocalThread.currentThreadHasFastThreadLocal()
-          && Thread.currentThread().getName().startsWith("ringmesh-rpc-")) {
-        future.cancel(false);
-        throw new RpcException(
-            Status.INTERNAL,
-            "blocking call to "
-                + m.fullName()
-                + " made on an RPC I/O thread ("
-                + Thread.currentThread().getName()
-                + "), which would deadlock; declare the method to return CompletableFuture,"
-                + " or continue with thenApplyAsync/thenComposeAsync");
-      }
+  /**
+   * Refuses a blocking wait for {@code call} on an RPC I/O thread, which may be the very thread
+   * that must complete it: the wait would deadlock. Virtual handler threads share the name prefix
+   * but are not FastThreadLocalThreads, so they may block. Behind {@link
+   * MethodInvoker#checkMayBlock}.
+   */
+  public static void checkMayBlock(String call) {
+    if (io.netty.util.concurrent.FastThreadLocalThread.currentThreadHasFastThreadLocal()
+        && Thread.currentThread().getName().startsWith("ringmesh-rpc-")) {
+      throw new RpcException(
+          Status.INTERNAL,
+          "blocking call to "
+              + call
+              + " made on an RPC I/O thread ("
+              + Thread.currentThread().getName()
+              + "), which would deadlock; declare the method to return CompletableFuture,"
+              + " or continue with thenApplyAsync/thenComposeAsync");
     }
   }
 }

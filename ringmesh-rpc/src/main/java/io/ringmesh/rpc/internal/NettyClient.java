@@ -150,12 +150,18 @@ public final class NettyClient {
       metadata = intercepted.metadataMap();
     }
     @Nullable Object[] arguments = args == null ? new Object[0] : args;
+    long now = ticker.nanoTime();
+    long deadline = now + timeoutNanos;
+    Duration wait = options.connectWait();
+    long connectBy =
+        wait != null && wait.toNanos() < timeoutNanos ? now + wait.toNanos() : deadline;
     dispatch(
         future,
         method,
         endpoint,
         metadata,
-        ticker.nanoTime() + timeoutNanos,
+        deadline,
+        connectBy,
         timeoutNanos,
         arguments,
         intercepted,
@@ -170,6 +176,7 @@ public final class NettyClient {
       Endpoint endpoint,
       Map<String, String> metadata,
       long deadline,
+      long connectBy,
       long timeoutNanos,
       @Nullable Object[] arguments,
       @Nullable ClientCallImpl intercepted,
@@ -205,6 +212,7 @@ public final class NettyClient {
           endpoint,
           metadata,
           deadline,
+          connectBy,
           timeoutNanos,
           arguments,
           intercepted,
@@ -272,6 +280,7 @@ public final class NettyClient {
             future,
             frame,
             deadline,
+            connectBy,
             timeoutNanos,
             intercepted == null ? null : intercepted.listeners());
     if (mayRetry) {
@@ -286,6 +295,7 @@ public final class NettyClient {
                   endpoint,
                   metadata,
                   deadline,
+                  connectBy,
                   timeoutNanos,
                   arguments,
                   intercepted,

@@ -21,6 +21,10 @@ final class PendingCall implements Runnable {
   final RpcMethod method;
   final CallFuture future;
   final long deadlineNanos;
+
+  /** When the call stops waiting for its connection; {@link #deadlineNanos} unless capped. */
+  final long connectByNanos;
+
   final long timeoutNanos;
   private final @Nullable List<Consumer<Status>> listeners;
 
@@ -33,6 +37,9 @@ final class PendingCall implements Runnable {
   /** The deadline timer, armed as soon as the call reaches its connection's event loop. */
   @Nullable ScheduledFuture<?> timer;
 
+  /** The connect-wait timer, armed if the call must wait for a connection it may not wait out. */
+  @Nullable ScheduledFuture<?> connectTimer;
+
   /** True once the request is on the wire, registered under its stream id. */
   boolean sent;
 
@@ -43,6 +50,7 @@ final class PendingCall implements Runnable {
       CallFuture future,
       ByteBuf frame,
       long deadlineNanos,
+      long connectByNanos,
       long timeoutNanos,
       @Nullable List<Consumer<Status>> listeners) {
     this.connection = connection;
@@ -51,6 +59,7 @@ final class PendingCall implements Runnable {
     this.future = future;
     this.frame = frame;
     this.deadlineNanos = deadlineNanos;
+    this.connectByNanos = connectByNanos;
     this.timeoutNanos = timeoutNanos;
     this.listeners = listeners;
   }
@@ -110,6 +119,16 @@ final class PendingCall implements Runnable {
     if (t != null) {
       timer = null;
       t.cancel(false);
+    }
+    stopConnectTimer();
+  }
+
+  /** The call was sent or ended: its connect wait no longer matters. On the event loop. */
+  void stopConnectTimer() {
+    ScheduledFuture<?> c = connectTimer;
+    if (c != null) {
+      connectTimer = null;
+      c.cancel(false);
     }
   }
 
