@@ -889,6 +889,24 @@ final class ClientSession {
             });
   }
 
+  /**
+   * Refuses a blocking wait on an RPC I/O thread: the reply it waits for may be one that only that
+   * thread can read. (The client's own futures never complete there; another library's might.)
+   */
+  static void mayBlock() {
+    try {
+      io.ringmesh.rpc.MethodInvoker.checkMayBlock("LockClient");
+    } catch (io.ringmesh.rpc.RpcException onIoThread) {
+      throw new LockException(
+          LockException.Code.CANCELLED,
+          "a blocking LockClient call on an RPC I/O thread ("
+              + Thread.currentThread().getName()
+              + ") would deadlock, so it was refused; use the Async methods, or continue with"
+              + " thenApplyAsync/thenComposeAsync",
+          onIoThread);
+    }
+  }
+
   // ---- retries ----
 
   /**
@@ -941,6 +959,9 @@ final class ClientSession {
   }
 
   static <R> R await(CompletableFuture<R> future) {
+    if (!future.isDone()) {
+      mayBlock();
+    }
     try {
       return future.get();
     } catch (InterruptedException e) {

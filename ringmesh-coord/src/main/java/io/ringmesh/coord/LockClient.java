@@ -286,6 +286,14 @@ public final class LockClient implements AutoCloseable {
   }
 
   private static <T> T await(CompletableFuture<T> future) {
+    if (!future.isDone()) {
+      try {
+        ClientSession.mayBlock();
+      } catch (LockException onIoThread) {
+        future.cancel(false);
+        throw onIoThread;
+      }
+    }
     try {
       return future.get();
     } catch (InterruptedException e) {

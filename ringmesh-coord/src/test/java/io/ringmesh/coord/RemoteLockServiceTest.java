@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.coord.internal.CoordinatorService;
+import io.ringmesh.coord.internal.Messages.LockInfoRequest;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +98,37 @@ class RemoteLockServiceTest extends LockServiceContract {
         .hasMessageContaining("UNAVAILABLE")
         .hasMessageContaining(where)
         .hasMessageContaining("check that a coordinator is running");
+  }
+
+  @Test
+  void aBlockingCallOnAnRpcIoThreadIsRefusedNotHung() throws Exception {
+    LockClient a = client();
+    // A continuation of a raw RPC reply runs on the I/O thread that read it (if attached before
+    // the reply came, as it is on all but an impossibly fast loopback).
+    CompletableFuture<Object> continuation =
+        service()
+            .describe(new LockInfoRequest("x"))
+            .thenApply(
+                reply -> {
+                  String thread = Thread.currentThread().getName();
+                  try {
+                    return thread + ": " + a.tryAcquire("y");
+                  } catch (LockException e) {
+                    return e;
+                  }
+                });
+    Object outcome = continuation.get(20, TimeUnit.SECONDS);
+    Assumptions.assumeFalse(
+        outcome instanceof String s && !s.startsWith("ringmesh-rpc-"),
+        "the reply came before the continuation was attached");
+    assertThat(outcome)
+        .isInstanceOfSatisfying(
+            LockException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(LockException.Code.CANCELLED);
+              assertThat(e).hasMessageContaining("RPC I/O thread").hasMessageContaining("Async");
+            });
+    assertThat(a.tryAcquire("y")).as("the client still works off that thread").isPresent();
   }
 
   @Test
