@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,6 +55,24 @@ public final class Registry {
   /** Watches not yet answered; closing the client ends them. */
   private final Set<CallFuture<RegistrySnapshot>> openWatches = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Writes of one (service, nodeId) go one at a time, remembering included: else a renewal that
+   * checked an entry was still ours could write it after a deregister of it had been applied, and
+   * an entry the caller removed would come back (or a stale one replace a newer register).
+   * ReentrantLocks, not monitors, since the holder waits for the network.
+   */
+  private final ReentrantLock[] writeLocks = new ReentrantLock[16];
+
+  {
+    for (int i = 0; i < writeLocks.length; i++) {
+      writeLocks[i] = new ReentrantLock();
+    }
+  }
+
+  private ReentrantLock writeLock(Key key) {
+    return writeLocks[Math.floorMod(key.hashCode(), writeLocks.length)];
+  }
+
   Registry(LockClient client) {
     this.client = client;
   }
@@ -71,8 +90,14 @@ public final class Registry {
         if (client.isClosed()) {
           return;
         }
-        if (mine.get(e.getKey()) == e.getValue()) {
-          send(e.getValue());
+        ReentrantLock lock = writeLock(e.getKey());
+        lock.lock();
+        try {
+          if (mine.get(e.getKey()) == e.getValue()) {
+            send(e.getValue());
+          }
+        } finally {
+          lock.unlock();
         }
       }
       renewing.set(false);
@@ -94,19 +119,25 @@ public final class Registry {
   public void register(RegistryEntry entry) {
     // Remembered first, so that a session lost right after the write still renews it.
     Key key = new Key(entry.service(), entry.nodeId());
-    RegistryEntry previous = mine.put(key, entry);
+    ReentrantLock lock = writeLock(key);
+    lock.lock();
     try {
-      send(entry);
-    } catch (LockException e) {
-      if (e.code() != LockException.Code.SESSION_EXPIRED) {
-        // Not registered: forget it again (unless a concurrent register replaced it meanwhile).
-        if (previous == null) {
-          mine.remove(key, entry);
-        } else {
-          mine.replace(key, entry, previous);
+      RegistryEntry previous = mine.put(key, entry);
+      try {
+        send(entry);
+      } catch (LockException e) {
+        if (e.code() != LockException.Code.SESSION_EXPIRED) {
+          // Not registered: forget it again.
+          if (previous == null) {
+            mine.remove(key, entry);
+          } else {
+            mine.replace(key, entry, previous);
+          }
         }
+        throw e;
       }
-      throw e;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -131,14 +162,22 @@ public final class Registry {
     if (bad.isPresent()) {
       throw new LockException(LockException.Code.INVALID_ARGUMENT, bad.get());
     }
-    mine.remove(new Key(service, nodeId));
-    ClientSession s = client.session();
-    return s.registryWrite(
-            (requestId, oldest) ->
-                client
-                    .service()
-                    .deregister(new DeregisterRequest(s.id(), requestId, oldest, service, nodeId)))
-        .changed();
+    Key key = new Key(service, nodeId);
+    ReentrantLock lock = writeLock(key);
+    lock.lock();
+    try {
+      mine.remove(key);
+      ClientSession s = client.session();
+      return s.registryWrite(
+              (requestId, oldest) ->
+                  client
+                      .service()
+                      .deregister(
+                          new DeregisterRequest(s.id(), requestId, oldest, service, nodeId)))
+          .changed();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**

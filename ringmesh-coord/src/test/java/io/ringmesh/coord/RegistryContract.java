@@ -240,6 +240,57 @@ abstract class RegistryContract {
     assertThat(observer.registry().snapshot("kv").entries()).isEmpty();
   }
 
+  @Test
+  void aDeregisterDuringARenewalIsNotUndoneByIt() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean holdRegisters =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<Void> renewalArrived = new CompletableFuture<>();
+    CompletableFuture<Void> letRenewalThrough = new CompletableFuture<>();
+    LockClient node =
+        track(
+            clientBuilder()
+                .service(
+                    () ->
+                        LockServiceContract.answering(
+                            service(),
+                            "register",
+                            (real, args) -> {
+                              RegisterRequest r = (RegisterRequest) args[0];
+                              if (!holdRegisters.get()) {
+                                return real.register(r);
+                              }
+                              renewalArrived.complete(null);
+                              return letRenewalThrough.thenCompose(v -> real.register(r));
+                            }))
+                .build());
+    node.registry().register(entry("kv", "n1", 7001));
+    LockClient observer = client();
+    int shards = service().clusterInfo().shards();
+    List<Integer> groups = java.util.stream.IntStream.rangeClosed(0, shards).boxed().toList();
+    holdRegisters.set(true);
+    // The coordinator ends the session behind the client's back; the next heartbeat learns of it
+    // and the renewal's write of n1 is held on its way.
+    await(
+        service()
+            .closeSession(
+                new io.ringmesh.coord.internal.Messages.CloseSessionRequest(
+                    node.sessionId(), groups)));
+    clock.advance(HEARTBEAT);
+    await(renewalArrived);
+    CompletableFuture<Boolean> deregistered =
+        CompletableFuture.supplyAsync(() -> node.registry().deregister("kv", "n1"));
+    // Give a deregister that does not wait for the renewal time to be applied first (with the
+    // renewal's write serialised, it waits and this times out).
+    try {
+      deregistered.get(2, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException waitsForTheRenewal) {
+      // expected
+    }
+    letRenewalThrough.complete(null);
+    await(deregistered);
+    assertThat(observer.registry().snapshot("kv").entries()).as("n1 stays deregistered").isEmpty();
+  }
+
   // ---- watch ----
 
   @Test
