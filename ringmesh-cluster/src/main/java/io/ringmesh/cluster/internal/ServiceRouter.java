@@ -71,7 +71,7 @@ public final class ServiceRouter implements AutoCloseable {
     // Subscribe before the first read, so that no change falls between them.
     this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
     this.subscription = discovery.subscribe(service, this::onChange);
-    install(build(generations.incrementAndGet(), discovery.instances(service)));
+    rebuild(generations.incrementAndGet(), discovery.instances(service));
     meters.bind(this);
   }
 
@@ -105,7 +105,7 @@ public final class ServiceRouter implements AutoCloseable {
   private void onChange(String ignored, List<ServiceInstance> instances) {
     long generation = generations.incrementAndGet();
     try {
-      settings.rebuildExecutor().execute(() -> install(build(generation, instances)));
+      settings.rebuildExecutor().execute(() -> rebuild(generation, instances));
     } catch (RejectedExecutionException e) {
       // The client is closing; nothing routes any more.
     }
@@ -119,7 +119,12 @@ public final class ServiceRouter implements AutoCloseable {
     return bounded;
   }
 
-  private synchronized void install(RoutingSnapshot next) {
+  private synchronized void rebuild(long generation, List<ServiceInstance> instances) {
+    install(build(generation, instances));
+  }
+
+  /** Under this. */
+  private void install(RoutingSnapshot next) {
     RoutingSnapshot won =
         current.accumulateAndGet(next, (old, n) -> n.generation() > old.generation() ? n : old);
     HashRing<NodeState> ring = won.ring();
@@ -134,7 +139,11 @@ public final class ServiceRouter implements AutoCloseable {
     }
   }
 
-  private synchronized RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
+  /**
+   * Under this. A node kept on the same endpoint keeps its state; one listed anew gets a new state
+   * but, by its id, the same meters; a node left out has its meters removed.
+   */
+  private RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
     List<NodeState> nodes = new ArrayList<>(instances.size());
     Map<String, NodeState> kept = new HashMap<>();
     for (ServiceInstance i : instances) {
@@ -143,6 +152,11 @@ public final class ServiceRouter implements AutoCloseable {
           old != null && old.instance().endpoint().equals(i.endpoint()) ? old : newState(i);
       kept.put(i.nodeId(), s);
       nodes.add(s);
+    }
+    for (String id : states.keySet()) {
+      if (!kept.containsKey(id)) {
+        meters.drop(id);
+      }
     }
     states.clear();
     states.putAll(kept);
