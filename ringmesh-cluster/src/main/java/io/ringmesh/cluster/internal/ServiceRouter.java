@@ -41,6 +41,9 @@ public final class ServiceRouter implements AutoCloseable {
   /** Node states by id, kept across rebuilds; guarded by this (only rebuilds touch it). */
   private final Map<String, NodeState> states = new HashMap<>();
 
+  /** The generation of the newest list built; guarded by this. */
+  private long built;
+
   private final Discovery.Subscription subscription;
 
   /** Bounded loads, if this service opted in: epsilon, else NaN. */
@@ -120,6 +123,14 @@ public final class ServiceRouter implements AutoCloseable {
   }
 
   private synchronized void rebuild(long generation, List<ServiceInstance> instances) {
+    // A rebuild executor with several threads may run rebuilds out of order. An older rebuild's
+    // snapshot would lose to the newer one in install(), but its build() would still reset the
+    // node states to the older list, and drop the meters of nodes the newer list kept; so an older
+    // rebuild is skipped whole.
+    if (generation <= built) {
+      return;
+    }
+    built = generation;
     install(build(generation, instances));
   }
 

@@ -12,6 +12,7 @@ import io.ringmesh.ring.Algorithm;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.Status;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -129,6 +130,23 @@ class ServiceRouterMetersTest {
       discovery.update(SERVICE, List.of(node("a", 7000), node("b", 7000)));
       state(router, "b").meters().retry();
       assertThat(retries("b")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void anOlderRebuildRunAfterANewerOneChangesNothing() {
+    List<Runnable> rebuilds = new ArrayList<>();
+    discovery.update(SERVICE, List.of(node("a", 7000), node("b", 7000)));
+    try (ServiceRouter router = new ServiceRouter(SERVICE, discovery, settings(rebuilds::add))) {
+      state(router, "b").meters().retry();
+      discovery.update(SERVICE, List.of(node("a", 7000), node("b", 7001)));
+      discovery.update(SERVICE, List.of(node("a", 7000)));
+      // An executor with several threads may run them in either order: the newer first here.
+      rebuilds.get(1).run();
+      rebuilds.get(0).run();
+
+      assertThat(router.current().nodes()).extracting(NodeState::nodeId).containsExactly("a");
+      assertThat(metersOf("b")).isZero();
     }
   }
 }
