@@ -46,6 +46,16 @@ public final class ServiceRouter implements AutoCloseable {
 
   private final Discovery.Subscription subscription;
 
+  // Closing: a discovery need not wait for a delivery in progress when a subscription is closed
+  // (RegistryDiscovery's thread calls the listeners of a copy of the list, so a listener removed
+  // meanwhile still hears of that change), and a rebuild submitted before close() may run after
+  // it. Either would rebuild the ring of a closed router and register node meters that close()
+  // has just removed. So onChange and rebuilds check `closed`, which close() sets under the lock
+  // rebuilds hold: once close() has set it, no rebuild is running and none will start.
+
+  /** Whether {@link #close()} was called; written under this. */
+  private volatile boolean closed;
+
   /** Bounded loads, if this service opted in: epsilon, else NaN. */
   private final double epsilon;
 
@@ -106,6 +116,9 @@ public final class ServiceRouter implements AutoCloseable {
   }
 
   private void onChange(String ignored, List<ServiceInstance> instances) {
+    if (closed) {
+      return;
+    }
     long generation = generations.incrementAndGet();
     try {
       settings.rebuildExecutor().execute(() -> rebuild(generation, instances));
@@ -127,7 +140,7 @@ public final class ServiceRouter implements AutoCloseable {
     // snapshot would lose to the newer one in install(), but its build() would still reset the
     // node states to the older list, and drop the meters of nodes the newer list kept; so an older
     // rebuild is skipped whole.
-    if (generation <= built) {
+    if (closed || generation <= built) {
       return;
     }
     built = generation;
@@ -194,9 +207,17 @@ public final class ServiceRouter implements AutoCloseable {
     return new NodeState(instance, health, m);
   }
 
-  /** Stops following discovery. */
+  /** Whether {@link #close()} was called: the client that routes through this was closed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Stops following discovery and removes the service's meters; idempotent. */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     subscription.close();
     meters.close();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ringmesh.cluster.Discovery;
 import io.ringmesh.cluster.ServiceInstance;
 import io.ringmesh.cluster.StaticDiscovery;
 import io.ringmesh.cluster.Ticker;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -147,6 +149,57 @@ class ServiceRouterMetersTest {
 
       assertThat(router.current().nodes()).extracting(NodeState::nodeId).containsExactly("a");
       assertThat(metersOf("b")).isZero();
+    }
+  }
+
+  @Test
+  void aChangeDeliveredAfterCloseRegistersNothing() {
+    CapturingDiscovery d = new CapturingDiscovery();
+    ServiceRouter router = new ServiceRouter(SERVICE, d, settings());
+    Discovery.Listener listener = d.listener;
+    assertThat(listener).isNotNull();
+    RoutingSnapshot before = router.current();
+    router.close();
+    assertThat(registry.getMeters()).isEmpty();
+
+    // A delivery that was in progress when the subscription was closed.
+    listener.onChange(SERVICE, List.of(node("late", 7000)));
+
+    assertThat(registry.getMeters()).isEmpty();
+    assertThat(router.current()).isSameAs(before);
+  }
+
+  @Test
+  void aRebuildQueuedBeforeCloseChangesNothingWhenItRunsAfter() {
+    List<Runnable> rebuilds = new ArrayList<>();
+    discovery.update(SERVICE, List.of(node("a", 7000)));
+    ServiceRouter router = new ServiceRouter(SERVICE, discovery, settings(rebuilds::add));
+    RoutingSnapshot before = router.current();
+    discovery.update(SERVICE, List.of(node("a", 7000), node("b", 7000)));
+    router.close();
+
+    rebuilds.forEach(Runnable::run);
+
+    assertThat(router.current()).isSameAs(before);
+    assertThat(registry.getMeters()).isEmpty();
+  }
+
+  /**
+   * A discovery whose subscription, like RegistryDiscovery's, does not wait for a delivery in
+   * progress when it is closed: the test plays such a delivery after close.
+   */
+  private static final class CapturingDiscovery implements Discovery {
+    volatile Discovery.@Nullable Listener listener;
+
+    @Override
+    public List<ServiceInstance> instances(String service) {
+      return List.of(node("a", 7000));
+    }
+
+    @Override
+    public Subscription subscribe(String service, Listener l) {
+      listener = l;
+      return () -> {};
     }
   }
 }
