@@ -147,8 +147,9 @@ public final class ClusterClient implements AutoCloseable {
   }
 
   /**
-   * Stops following discovery, and closes the RPC client if this client made it (failing calls in
-   * flight with UNAVAILABLE). Idempotent.
+   * Stops following discovery, removes the client's meters, and closes the RPC client if this
+   * client made it (failing calls in flight with UNAVAILABLE). Calls made after through proxies of
+   * this client fail at once with UNAVAILABLE, never sent. Idempotent.
    */
   @Override
   public void close() {

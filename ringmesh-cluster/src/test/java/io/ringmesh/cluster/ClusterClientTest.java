@@ -543,6 +543,36 @@ class ClusterClientTest extends RoutedCallsTestBase {
     return owners;
   }
 
+  @Test
+  void aCallThroughAProxyAfterTheClientClosedFailsAtOnceSayingSo() {
+    TestCluster c = cluster(2);
+    // An RPC client of the caller's, which stays open: the calls must not reach the nodes anyway.
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    ClusterClient client = client(c, base().rpcClient(rpc));
+    Kv kv = client.proxy(Kv.class);
+    assertThat(kv.owner("k")).isNotNull();
+
+    client.close();
+
+    assertThatThrownBy(() -> kv.owner("k"))
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+    assertThatThrownBy(kv::any)
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+    assertThat(kv.ownerAsync("k"))
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+  }
+
+  private static void saysTheClientWasClosed(RpcException e) {
+    assertThat(e.status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(e.neverSent()).isTrue();
+    assertThat(e.getMessage())
+        .contains("the ClusterClient was closed")
+        .contains("create a new ClusterClient");
+  }
+
   static void waitUntil(java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
