@@ -12,6 +12,7 @@ import io.ringmesh.rpc.RpcService;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,21 @@ public final class ClusterClient implements AutoCloseable {
   private final @Nullable ExecutorService ownExecutor;
   private final @Nullable ScheduledExecutorService hedgeTimer;
   private final Map<String, ServiceRouter> routers = new ConcurrentHashMap<>();
+
+  // Why routers are added under `lock`: proxy() checked `closed` and then added the service's
+  // router, while close() set `closed` and walked the routers. A proxy() that had passed the check
+  // could add its router after close() had walked past, and that router stayed subscribed to
+  // discovery, its meters registered, for good. Now a router is only added under `lock` with
+  // `closed` still false, and close() sets `closed` and takes the routers under the same lock, so
+  // every router is either seen by close() or never made. Finding an existing router takes no
+  // lock: proxyForKey makes a proxy per key, and a proxy over a router closed meanwhile fails its
+  // calls as any proxy of a closed client does. The router is made under the lock (it subscribes
+  // to discovery); close() closes the routers after releasing it, so that this client never holds
+  // its lock while closing a subscription.
+
+  /** Guards adding to {@link #routers} and setting {@link #closed}. */
+  private final Object lock = new Object();
+
   private volatile boolean closed;
 
   private ClusterClient(
@@ -124,18 +140,33 @@ public final class ClusterClient implements AutoCloseable {
       Class<T> iface, CallOptions options, @Nullable KeyExtractor keys, boolean keysOverride) {
     Objects.requireNonNull(iface, "iface");
     Objects.requireNonNull(options, "options");
-    if (closed) {
-      throw new IllegalStateException("the ClusterClient is closed");
-    }
+    checkOpen();
     // Validates the interface as the RPC layer sees it (types, overloads); connects nowhere.
     rpc.proxy(iface, Endpoint.of("127.0.0.1", 1));
-    String service = serviceName(iface);
-    ServiceRouter router =
-        routers.computeIfAbsent(service, s -> new ServiceRouter(s, discovery, settings));
+    ServiceRouter router = router(serviceName(iface));
     RoutedInvocationHandler handler =
         new RoutedInvocationHandler(iface, router, rpc, options, settings, keys, keysOverride);
     return iface.cast(
         Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(
+          "the ClusterClient is closed; create a new ClusterClient to make proxies");
+    }
+  }
+
+  /** The router of {@code service}, made on first use; see {@link #lock}. */
+  private ServiceRouter router(String service) {
+    ServiceRouter router = routers.get(service);
+    if (router != null) {
+      return router;
+    }
+    synchronized (lock) {
+      checkOpen();
+      return routers.computeIfAbsent(service, s -> new ServiceRouter(s, discovery, settings));
+    }
   }
 
   /**
@@ -147,13 +178,18 @@ public final class ClusterClient implements AutoCloseable {
   }
 
   /**
-   * Stops following discovery, and closes the RPC client if this client made it (failing calls in
-   * flight with UNAVAILABLE). Idempotent.
+   * Stops following discovery, removes the client's meters, and closes the RPC client if this
+   * client made it (failing calls in flight with UNAVAILABLE). Calls made after through proxies of
+   * this client fail at once with UNAVAILABLE, never sent. Idempotent.
    */
   @Override
   public void close() {
-    closed = true;
-    for (ServiceRouter r : routers.values()) {
+    List<ServiceRouter> made;
+    synchronized (lock) {
+      closed = true;
+      made = List.copyOf(routers.values());
+    }
+    for (ServiceRouter r : made) {
       r.close();
     }
     if (ownExecutor != null) {

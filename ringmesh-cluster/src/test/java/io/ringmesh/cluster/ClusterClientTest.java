@@ -3,6 +3,7 @@ package io.ringmesh.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ringmesh.ring.HashRing;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.Endpoint;
@@ -18,8 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -541,6 +544,106 @@ class ClusterClientTest extends RoutedCallsTestBase {
       owners.put("k" + i, kv.owner("k" + i));
     }
     return owners;
+  }
+
+  @Test
+  void aCallThroughAProxyAfterTheClientClosedFailsAtOnceSayingSo() {
+    TestCluster c = cluster(2);
+    // An RPC client of the caller's, which stays open: the calls must not reach the nodes anyway.
+    RpcClient rpc = closeLater(RpcClient.builder().build());
+    ClusterClient client = client(c, base().rpcClient(rpc));
+    Kv kv = client.proxy(Kv.class);
+    assertThat(kv.owner("k")).isNotNull();
+
+    client.close();
+
+    assertThatThrownBy(() -> kv.owner("k"))
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+    assertThatThrownBy(kv::any)
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+    assertThat(kv.ownerAsync("k"))
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+  }
+
+  @Test
+  void aProxyMadeWhileTheClientClosesLeavesNoRouterBehind() throws Exception {
+    StaticDiscovery inner = new StaticDiscovery();
+    inner.update(
+        TestCluster.SERVICE, List.of(ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", 1))));
+    CountDownLatch subscribing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger subscribed = new AtomicInteger();
+    Discovery discovery =
+        new Discovery() {
+          @Override
+          public List<ServiceInstance> instances(String service) {
+            return inner.instances(service);
+          }
+
+          @Override
+          public Subscription subscribe(String service, Listener listener) {
+            subscribing.countDown();
+            try {
+              release.await(); // proxy() is now making the service's router
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            Subscription s = inner.subscribe(service, listener);
+            subscribed.incrementAndGet();
+            AtomicBoolean closed = new AtomicBoolean();
+            return () -> {
+              if (closed.compareAndSet(false, true)) {
+                subscribed.decrementAndGet();
+              }
+              s.close();
+            };
+          }
+        };
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ClusterClient client = closeLater(base().discovery(discovery).meterRegistry(registry).build());
+
+    CompletableFuture<Kv> proxy = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              try {
+                proxy.complete(client.proxy(Kv.class));
+              } catch (Throwable t) {
+                proxy.completeExceptionally(t);
+              }
+            });
+    assertThat(subscribing.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread closing = Thread.ofPlatform().start(client::close);
+    // close() either waits for the router being made, or (as it used to) finishes without it.
+    waitUntil(
+        () ->
+            closing.getState() == Thread.State.BLOCKED
+                || closing.getState() == Thread.State.WAITING
+                || closing.getState() == Thread.State.TERMINATED);
+    release.countDown();
+    closing.join(TimeUnit.SECONDS.toMillis(10));
+    assertThat(closing.isAlive()).isFalse();
+    proxy.handle((kv, t) -> null).get(10, TimeUnit.SECONDS); // proxy() has returned or thrown
+
+    assertThat(subscribed.get()).as("routers still subscribed to discovery").isZero();
+    assertThat(registry.getMeters()).as("meters left in the registry").isEmpty();
+    // The proxy made in the race, if proxy() returned one, does not route either.
+    if (!proxy.isCompletedExceptionally()) {
+      Kv kv = proxy.get(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> kv.owner("k"))
+          .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+    }
+  }
+
+  private static void saysTheClientWasClosed(RpcException e) {
+    assertThat(e.status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(e.neverSent()).isTrue();
+    assertThat(e.getMessage())
+        .contains("the ClusterClient was closed")
+        .contains("create a new ClusterClient");
   }
 
   static void waitUntil(java.util.function.BooleanSupplier condition) {

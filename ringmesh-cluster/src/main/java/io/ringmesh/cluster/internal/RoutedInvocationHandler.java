@@ -139,6 +139,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     long deadline;
     Plan plan;
     try {
+      checkOpen(m);
       deadline = started + deadlineNanos(m);
       plan = plan(m, args);
     } catch (RpcException e) {
@@ -176,6 +177,29 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       throw t;
     } finally {
       ended(place, started, failure);
+    }
+  }
+
+  /**
+   * Refuses a call once the client is closed. Its router no longer follows discovery, so the call
+   * would go by membership frozen at close, and (with an RPC client of the caller's, which stays
+   * open) could well succeed on a node that has since left; failing it says why instead.
+   *
+   * @throws RpcException UNAVAILABLE, never sent, as the RPC layer fails a call on a closed client
+   */
+  private void checkOpen(RoutedMethod m) {
+    if (router.isClosed()) {
+      throw RpcException.of(
+          Status.UNAVAILABLE,
+          "the ClusterClient was closed, so "
+              + RoutedMethod.describe(m.method())
+              + " was not sent to service "
+              + router.service()
+              + "; create a new ClusterClient and take proxies from it",
+          null,
+          true,
+          true,
+          null);
     }
   }
 

@@ -7,8 +7,11 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ringmesh.rpc.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToDoubleFunction;
@@ -33,6 +36,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code ringmesh.client.nodes}: instances in the service's ring now.
  * </ul>
  *
+ * <p>A node's meters live while the node is in the service's ring: {@link #node} gives the same
+ * {@link Node} for the same id, and {@link #drop} removes a departed node's meters from the
+ * registry. After {@link #drop} or {@link #close} nothing is registered again (records on meters
+ * already removed are lost).
+ *
  * <p>The request path costs one array read per meter: timers are made once per status and cached.
  * Without a registry every method is a no-op on {@link #NONE}.
  *
@@ -44,11 +52,35 @@ public final class ServiceMeters implements AutoCloseable {
   /** Meters that record nothing, for clients without a registry. */
   public static final ServiceMeters NONE = new ServiceMeters(null, "");
 
+  // Why per-node meters are kept here by id: a router makes a new NodeState whenever a node is
+  // listed anew (a new endpoint, or back after leaving the list, which a HealthCheckedDiscovery
+  // does each time a node's probes flap). Making a new set of meters for each would register them
+  // again (Micrometer hands back the same meter, but every one was also appended to a list of
+  // meters to remove on close, which grew without bound) and would leave the meters of nodes gone
+  // for good in the registry, as stale series, until the client closed. So: one Node per id while
+  // the node is listed, removed from the registry when a rebuild drops it.
+  //
+  // Registration takes `lock`; it is rare (a node's first listing, a status's first use), so the
+  // request path still reads a cached meter without it. Taking the lock also orders registration
+  // against drop() and close(): a meter made lazily (a timer for a new status) by a call still in
+  // flight on a node that has just left, or after the client closed, would otherwise register
+  // again what drop() or close() has just removed.
+
   private final @Nullable MeterRegistry registry;
   private final String service;
   private final AtomicReferenceArray<@Nullable Timer> calls = new AtomicReferenceArray<>(STATUSES);
   private final @Nullable Counter retriesRefused;
-  private final List<Meter> registered = new CopyOnWriteArrayList<>();
+
+  /** Guards everything below, and every Node's meters and state. */
+  private final Object lock = new Object();
+
+  /** The meters of the service itself (not of a node). */
+  private final List<Meter> registered = new ArrayList<>();
+
+  /** The meters of each node in the ring, by node id. */
+  private final Map<String, Node> nodes = new HashMap<>();
+
+  private boolean closed;
 
   private ServiceMeters(@Nullable MeterRegistry registry, String service) {
     this.registry = registry;
@@ -76,25 +108,30 @@ public final class ServiceMeters implements AutoCloseable {
     if (r == null) {
       return;
     }
-    keep(
-        Gauge.builder("ringmesh.client.nodes", router, x -> x.current().nodes().size())
-            .description("instances of the service in this client's ring")
-            .tag("service", service)
-            .register(r));
-    keep(
-        functionCounter(
-            r,
-            "ringmesh.client.bounded.assignments",
-            "keyed calls placed under bounded loads",
-            router,
-            x -> x.bounded() == null ? 0 : x.bounded().assignedCount()));
-    keep(
-        functionCounter(
-            r,
-            "ringmesh.client.bounded.spills",
-            "keyed calls that bounded loads placed off the key's primary node",
-            router,
-            x -> x.bounded() == null ? 0 : x.bounded().spilledCount()));
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      keep(
+          Gauge.builder("ringmesh.client.nodes", router, x -> x.current().nodes().size())
+              .description("instances of the service in this client's ring")
+              .tag("service", service)
+              .register(r));
+      keep(
+          functionCounter(
+              r,
+              "ringmesh.client.bounded.assignments",
+              "keyed calls placed under bounded loads",
+              router,
+              x -> x.bounded() == null ? 0 : x.bounded().assignedCount()));
+      keep(
+          functionCounter(
+              r,
+              "ringmesh.client.bounded.spills",
+              "keyed calls that bounded loads placed off the key's primary node",
+              router,
+              x -> x.bounded() == null ? 0 : x.bounded().spilledCount()));
+    }
   }
 
   private FunctionCounter functionCounter(
@@ -122,15 +159,23 @@ public final class ServiceMeters implements AutoCloseable {
     }
     Timer t = calls.get(status.ordinal());
     if (t == null) {
-      t =
-          keep(
-              Timer.builder("ringmesh.client.calls")
-                  .description("routed calls, every attempt included, by outcome")
-                  .tag("service", service)
-                  .tag("status", status.name())
-                  .publishPercentileHistogram()
-                  .register(r));
-      calls.set(status.ordinal(), t);
+      synchronized (lock) {
+        t = calls.get(status.ordinal());
+        if (t == null) {
+          if (closed) {
+            return;
+          }
+          t =
+              keep(
+                  Timer.builder("ringmesh.client.calls")
+                      .description("routed calls, every attempt included, by outcome")
+                      .tag("service", service)
+                      .tag("status", status.name())
+                      .publishPercentileHistogram()
+                      .register(r));
+          calls.set(status.ordinal(), t);
+        }
+      }
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
   }
@@ -142,26 +187,75 @@ public final class ServiceMeters implements AutoCloseable {
     }
   }
 
-  /** The meters of node {@code nodeId} of this service. */
+  /**
+   * The meters of node {@code nodeId} of this service: the same for the same id until {@link #drop}
+   * or {@link #close}; ones that record nothing after {@link #close}.
+   */
   public Node node(String nodeId) {
-    return registry == null ? Node.NONE : new Node(this, nodeId);
+    if (registry == null) {
+      return Node.NONE;
+    }
+    synchronized (lock) {
+      if (closed) {
+        return Node.NONE;
+      }
+      return nodes.computeIfAbsent(nodeId, id -> new Node(this, id));
+    }
   }
 
+  /**
+   * Node {@code nodeId} has left the service's ring: removes its meters from the registry. Its
+   * {@link Node}, still held by calls in flight, records nothing more; a later {@link #node} of the
+   * same id makes new meters.
+   */
+  void drop(String nodeId) {
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    synchronized (lock) {
+      Node n = nodes.remove(nodeId);
+      if (n != null) {
+        n.retire(r);
+      }
+    }
+  }
+
+  /** The meters this object has registered and not removed; for tests. */
+  int registeredCount() {
+    synchronized (lock) {
+      int count = registered.size();
+      for (Node n : nodes.values()) {
+        count += n.registered.size();
+      }
+      return count;
+    }
+  }
+
+  /** Guarded by lock (but for the constructor's). */
   private <M extends Meter> M keep(M meter) {
     registered.add(meter);
     return meter;
   }
 
-  /** Removes every meter of the service from the registry. */
+  /** Removes every meter of the service from the registry; nothing is registered after. */
   @Override
   public void close() {
     MeterRegistry r = registry;
-    if (r != null) {
+    if (r == null) {
+      return;
+    }
+    synchronized (lock) {
+      closed = true;
       for (Meter m : registered) {
         r.remove(m);
       }
+      registered.clear();
+      for (Node n : nodes.values()) {
+        n.retire(r);
+      }
+      nodes.clear();
     }
-    registered.clear();
   }
 
   /** The meters of one node of the service. Thread-safe. */
@@ -176,6 +270,13 @@ public final class ServiceMeters implements AutoCloseable {
     private final @Nullable Counter hedges;
     private final @Nullable Counter ejections;
 
+    /** This node's meters in the registry; guarded by the owner's lock. */
+    private final List<Meter> registered = new ArrayList<>(6);
+
+    /** Whether the node's meters were removed; guarded by the owner's lock. */
+    private boolean retired;
+
+    /** Made under the owner's lock. */
     private Node(@Nullable ServiceMeters owner, String nodeId) {
       this.owner = owner;
       this.nodeId = nodeId;
@@ -191,12 +292,23 @@ public final class ServiceMeters implements AutoCloseable {
     }
 
     private Counter counter(ServiceMeters s, String name, String description) {
-      return s.keep(
+      Counter c =
           Counter.builder(name)
               .description(description)
               .tag("service", s.service)
               .tag("node", nodeId)
-              .register(java.util.Objects.requireNonNull(s.registry)));
+              .register(Objects.requireNonNull(s.registry));
+      registered.add(c);
+      return c;
+    }
+
+    /** Removes this node's meters from {@code r}; under the owner's lock. */
+    private void retire(MeterRegistry r) {
+      retired = true;
+      for (Meter m : registered) {
+        r.remove(m);
+      }
+      registered.clear();
     }
 
     /** Whether anything is recorded: callers skip timing attempts when not. */
@@ -212,15 +324,23 @@ public final class ServiceMeters implements AutoCloseable {
       }
       Timer t = attempts.get(status.ordinal());
       if (t == null) {
-        t =
-            s.keep(
+        synchronized (s.lock) {
+          t = attempts.get(status.ordinal());
+          if (t == null) {
+            if (retired) {
+              return;
+            }
+            t =
                 Timer.builder("ringmesh.client.attempts")
                     .description("attempts of routed calls on one node, by outcome")
                     .tag("service", s.service)
                     .tag("node", nodeId)
                     .tag("status", status.name())
-                    .register(s.registry));
-        attempts.set(status.ordinal(), t);
+                    .register(s.registry);
+            registered.add(t);
+            attempts.set(status.ordinal(), t);
+          }
+        }
       }
       t.record(nanos, TimeUnit.NANOSECONDS);
     }

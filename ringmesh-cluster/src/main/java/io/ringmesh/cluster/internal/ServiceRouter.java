@@ -41,7 +41,20 @@ public final class ServiceRouter implements AutoCloseable {
   /** Node states by id, kept across rebuilds; guarded by this (only rebuilds touch it). */
   private final Map<String, NodeState> states = new HashMap<>();
 
+  /** The generation of the newest list built; guarded by this. */
+  private long built;
+
   private final Discovery.Subscription subscription;
+
+  // Closing: a discovery need not wait for a delivery in progress when a subscription is closed
+  // (RegistryDiscovery's thread calls the listeners of a copy of the list, so a listener removed
+  // meanwhile still hears of that change), and a rebuild submitted before close() may run after
+  // it. Either would rebuild the ring of a closed router and register node meters that close()
+  // has just removed. So onChange and rebuilds check `closed`, which close() sets under the lock
+  // rebuilds hold: once close() has set it, no rebuild is running and none will start.
+
+  /** Whether {@link #close()} was called; written under this. */
+  private volatile boolean closed;
 
   /** Bounded loads, if this service opted in: epsilon, else NaN. */
   private final double epsilon;
@@ -71,7 +84,7 @@ public final class ServiceRouter implements AutoCloseable {
     // Subscribe before the first read, so that no change falls between them.
     this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
     this.subscription = discovery.subscribe(service, this::onChange);
-    install(build(generations.incrementAndGet(), discovery.instances(service)));
+    rebuild(generations.incrementAndGet(), discovery.instances(service));
     meters.bind(this);
   }
 
@@ -103,9 +116,12 @@ public final class ServiceRouter implements AutoCloseable {
   }
 
   private void onChange(String ignored, List<ServiceInstance> instances) {
+    if (closed) {
+      return;
+    }
     long generation = generations.incrementAndGet();
     try {
-      settings.rebuildExecutor().execute(() -> install(build(generation, instances)));
+      settings.rebuildExecutor().execute(() -> rebuild(generation, instances));
     } catch (RejectedExecutionException e) {
       // The client is closing; nothing routes any more.
     }
@@ -119,7 +135,20 @@ public final class ServiceRouter implements AutoCloseable {
     return bounded;
   }
 
-  private synchronized void install(RoutingSnapshot next) {
+  private synchronized void rebuild(long generation, List<ServiceInstance> instances) {
+    // A rebuild executor with several threads may run rebuilds out of order. An older rebuild's
+    // snapshot would lose to the newer one in install(), but its build() would still reset the
+    // node states to the older list, and drop the meters of nodes the newer list kept; so an older
+    // rebuild is skipped whole.
+    if (closed || generation <= built) {
+      return;
+    }
+    built = generation;
+    install(build(generation, instances));
+  }
+
+  /** Under this. */
+  private void install(RoutingSnapshot next) {
     RoutingSnapshot won =
         current.accumulateAndGet(next, (old, n) -> n.generation() > old.generation() ? n : old);
     HashRing<NodeState> ring = won.ring();
@@ -134,7 +163,11 @@ public final class ServiceRouter implements AutoCloseable {
     }
   }
 
-  private synchronized RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
+  /**
+   * Under this. A node kept on the same endpoint keeps its state; one listed anew gets a new state
+   * but, by its id, the same meters; a node left out has its meters removed.
+   */
+  private RoutingSnapshot build(long generation, List<ServiceInstance> instances) {
     List<NodeState> nodes = new ArrayList<>(instances.size());
     Map<String, NodeState> kept = new HashMap<>();
     for (ServiceInstance i : instances) {
@@ -143,6 +176,11 @@ public final class ServiceRouter implements AutoCloseable {
           old != null && old.instance().endpoint().equals(i.endpoint()) ? old : newState(i);
       kept.put(i.nodeId(), s);
       nodes.add(s);
+    }
+    for (String id : states.keySet()) {
+      if (!kept.containsKey(id)) {
+        meters.drop(id);
+      }
     }
     states.clear();
     states.putAll(kept);
@@ -169,9 +207,17 @@ public final class ServiceRouter implements AutoCloseable {
     return new NodeState(instance, health, m);
   }
 
-  /** Stops following discovery. */
+  /** Whether {@link #close()} was called: the client that routes through this was closed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Stops following discovery and removes the service's meters; idempotent. */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     subscription.close();
     meters.close();
   }
