@@ -651,12 +651,38 @@ final class ClientSession {
   }
 
   /**
-   * Withdraws the wait of request {@code requestId} in the background, retrying while the shard is
-   * unreachable and the session lives; then finishes the request.
+   * Withdraws the wait of request {@code requestId} in the background; see {@link #untilAnswered}.
    */
   private void withdraw(String name, long requestId) {
+    untilAnswered(
+        requestId,
+        () -> client.service().withdraw(new WithdrawRequest(id, requestId, name)),
+        reply -> {
+          if (reply.status() != Status.OK && reply.status() != Status.SESSION_EXPIRED) {
+            LOG.warn(
+                "could not withdraw the abandoned wait for lock '{}' (request {} of session {}):"
+                    + " {} {}",
+                name,
+                requestId,
+                id,
+                reply.status(),
+                reply.message());
+          }
+        });
+  }
+
+  /**
+   * Sends a request in the background, rounds of the request timeout apart, until the shard answers
+   * it or the session ends (which settles it too), then finishes it and passes the answer to {@code
+   * answered}. For requests that must not be given up: a withdrawal, or a release whose lease the
+   * caller already closed.
+   */
+  private void untilAnswered(
+      long requestId,
+      Supplier<CompletableFuture<ReleaseReply>> send,
+      java.util.function.Consumer<ReleaseReply> answered) {
     retrying(
-            () -> client.service().withdraw(new WithdrawRequest(id, requestId, name)),
+            send,
             ReleaseReply::status,
             client.time().nanoTime() + client.requestTimeout().toNanos())
         .whenComplete(
@@ -665,21 +691,12 @@ final class ClientSession {
                   && reply.status().retryable()
                   && !ended.get()
                   && !client.isClosed()) {
-                withdraw(name, requestId); // still unreachable: the session keeps trying
+                untilAnswered(requestId, send, answered);
                 return;
               }
               finish(requestId);
-              if (error == null
-                  && reply.status() != Status.OK
-                  && reply.status() != Status.SESSION_EXPIRED) {
-                LOG.warn(
-                    "could not withdraw the abandoned wait for lock '{}' (request {} of session {}):"
-                        + " {} {}",
-                    name,
-                    requestId,
-                    id,
-                    reply.status(),
-                    reply.message());
+              if (error == null) {
+                answered.accept(reply);
               }
             });
   }
@@ -809,7 +826,21 @@ final class ClientSession {
       // is closed, so nobody could release it later. Keep sending the same request (a retry after
       // a lost reply is answered with the original result) until the shard answers or the session
       // ends, which releases the lock too. Telling the caller is all the exception does.
-      releaseInBackground(lease, requestId, send);
+      untilAnswered(
+          requestId,
+          send,
+          late -> {
+            if (late.status() == Status.OK) {
+              LOG.info("the release of '{}' was confirmed late", lease.name());
+            } else if (late.status() != Status.SESSION_EXPIRED) {
+              LOG.warn(
+                  "the release of '{}' (token {}) failed: {} {}",
+                  lease.name(),
+                  lease.fencingToken(),
+                  late.status(),
+                  late.message());
+            }
+          });
       throw new LockException(
           LockException.Code.UNAVAILABLE,
           "could not confirm the release of '"
@@ -854,39 +885,6 @@ final class ClientSession {
         throw e;
       }
     }
-  }
-
-  /**
-   * Re-sends a release that could not be confirmed in time, rounds of the request timeout apart,
-   * until the shard answers or the session ends; then finishes its request.
-   */
-  private void releaseInBackground(
-      Lease lease, long requestId, Supplier<CompletableFuture<ReleaseReply>> send) {
-    retrying(
-            send,
-            ReleaseReply::status,
-            client.time().nanoTime() + client.requestTimeout().toNanos())
-        .whenComplete(
-            (reply, error) -> {
-              if (error == null
-                  && reply.status().retryable()
-                  && !ended.get()
-                  && !client.isClosed()) {
-                releaseInBackground(lease, requestId, send);
-                return;
-              }
-              finish(requestId);
-              if (error == null && reply.status() == Status.OK) {
-                LOG.info("the release of '{}' was confirmed late", lease.name());
-              } else if (error == null && reply.status() != Status.SESSION_EXPIRED) {
-                LOG.warn(
-                    "the release of '{}' (token {}) failed: {} {}",
-                    lease.name(),
-                    lease.fencingToken(),
-                    reply.status(),
-                    reply.message());
-              }
-            });
   }
 
   /**
