@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringmesh.coord.internal.CoordinatorService;
-import io.ringmesh.coord.internal.Messages.LockInfoRequest;
+import io.ringmesh.coord.internal.Messages.AcquireMode;
+import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,32 +103,32 @@ class RemoteLockServiceTest extends LockServiceContract {
   @Test
   void aBlockingCallOnAnRpcIoThreadIsRefusedNotHung() throws Exception {
     LockClient a = client();
-    // A continuation of a raw RPC reply runs on the I/O thread that read it (if attached before
-    // the reply came, as it is on all but an impossibly fast loopback).
+    LockClient b = client();
+    Lease held = a.acquire("x", Duration.ofSeconds(5));
+    // A raw wait of b's session on x, over RPC: its future completes on the I/O thread that reads
+    // the grant, and cannot complete before the continuation is attached, since a holds x.
     CompletableFuture<Object> continuation =
         service()
-            .describe(new LockInfoRequest("x"))
+            .acquire(
+                new AcquireRequest(b.sessionId(), 1_000_000, 1, "x", AcquireMode.WAIT, 0, false))
             .thenApply(
                 reply -> {
-                  String thread = Thread.currentThread().getName();
                   try {
-                    return thread + ": " + a.tryAcquire("y");
+                    return Thread.currentThread().getName() + ": " + b.tryAcquire("y");
                   } catch (LockException e) {
                     return e;
                   }
                 });
-    Object outcome = continuation.get(20, TimeUnit.SECONDS);
-    Assumptions.assumeFalse(
-        outcome instanceof String s && !s.startsWith("ringmesh-rpc-"),
-        "the reply came before the continuation was attached");
-    assertThat(outcome)
+    Await.until(() -> a.holder("x").waiters() == 1, () -> "the raw wait queued on x");
+    held.close();
+    assertThat(continuation.get(20, TimeUnit.SECONDS))
         .isInstanceOfSatisfying(
             LockException.class,
             e -> {
               assertThat(e.code()).isEqualTo(LockException.Code.CANCELLED);
               assertThat(e).hasMessageContaining("RPC I/O thread").hasMessageContaining("Async");
             });
-    assertThat(a.tryAcquire("y")).as("the client still works off that thread").isPresent();
+    assertThat(b.tryAcquire("y")).as("the client still works off that thread").isPresent();
   }
 
   @Test
