@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Discovery} that passes on another discovery's instances minus those failing active
@@ -30,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * underlying discovery changes it.
  */
 public final class HealthCheckedDiscovery implements Discovery {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthCheckedDiscovery.class);
+
   private final Discovery delegate;
   private final Prober prober;
   private final int unhealthyThreshold;
@@ -193,7 +197,8 @@ public final class HealthCheckedDiscovery implements Discovery {
       try {
         l.onChange(service, now);
       } catch (RuntimeException e) {
-        // A faulty listener must not stop the others from hearing of the change.
+        // A faulty listener must not stop the others from hearing of the change, nor go unseen.
+        LOG.warn("a listener of service {} failed on its new instance list", service, e);
       }
     }
   }

@@ -30,6 +30,18 @@ class ConnectionDeadlineTest {
     resources.close();
   }
 
+  /**
+   * A client whose connect timeout and keepalive are far beyond the test: only a call's own
+   * deadline (or connect wait) can end it.
+   */
+  private RpcClient patientClient() {
+    return resources.add(
+        RpcClient.builder()
+            .connectTimeout(Duration.ofMinutes(5))
+            .keepAlive(Duration.ofMinutes(5), Duration.ofMinutes(5))
+            .build());
+  }
+
   /** A listening socket that completes TCP connects (the kernel does) and never says a word. */
   private ServerSocket silentServer() throws Exception {
     return resources.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
@@ -40,12 +52,7 @@ class ConnectionDeadlineTest {
   void aBlockingCallWaitingForTheHandshakeFailsByItsDeadline() throws Exception {
     ServerSocket silent = silentServer();
     // Neither the connect timeout nor keepalive may end the call first: only its deadline can.
-    RpcClient client =
-        resources.add(
-            RpcClient.builder()
-                .connectTimeout(Duration.ofMinutes(5))
-                .keepAlive(Duration.ofMinutes(5), Duration.ofMinutes(5))
-                .build());
+    RpcClient client = patientClient();
     Calculator calc =
         client.proxy(
             Calculator.class,
@@ -75,12 +82,7 @@ class ConnectionDeadlineTest {
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aCallWithAConnectWaitFailsUnsentWhenItPassesLongBeforeItsDeadline() throws Exception {
     ServerSocket silent = silentServer();
-    RpcClient client =
-        resources.add(
-            RpcClient.builder()
-                .connectTimeout(Duration.ofMinutes(5))
-                .keepAlive(Duration.ofMinutes(5), Duration.ofMinutes(5))
-                .build());
+    RpcClient client = patientClient();
     Calculator calc =
         client.proxy(
             Calculator.class,
@@ -105,12 +107,7 @@ class ConnectionDeadlineTest {
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void anAsyncCallWaitingForTheHandshakeFailsByItsDeadline() throws Exception {
     ServerSocket silent = silentServer();
-    RpcClient client =
-        resources.add(
-            RpcClient.builder()
-                .connectTimeout(Duration.ofMinutes(5))
-                .keepAlive(Duration.ofMinutes(5), Duration.ofMinutes(5))
-                .build());
+    RpcClient client = patientClient();
     Calculator calc =
         client.proxy(
             Calculator.class,
