@@ -346,11 +346,28 @@ public final class RemoteCoordinatorService implements CoordinatorService, AutoC
         reply -> redirect(reply.status(), reply.leaderHint()));
   }
 
+  /**
+   * A coordinator older than this method answers NOT_FOUND; that is final (the wait is then left to
+   * its timeout or its session's end), where a transport failure would be retried for as long as
+   * the session lives.
+   */
   @Override
   public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest r) {
     return shardCall(
         shardOf(r.name()),
-        s -> s.withdraw(r),
+        s ->
+            s.withdraw(r)
+                .exceptionallyCompose(
+                    e ->
+                        unwrap(e) instanceof RpcException re
+                                && re.status() == io.ringmesh.rpc.Status.NOT_FOUND
+                            ? CompletableFuture.completedFuture(
+                                new ReleaseReply(
+                                    Status.INVALID_ARGUMENT,
+                                    "the coordinator does not know withdraw (an older version): "
+                                        + re.getMessage(),
+                                    Optional.empty()))
+                            : CompletableFuture.failedFuture(e)),
         false,
         why -> new ReleaseReply(Status.UNAVAILABLE, why, Optional.empty()),
         reply -> redirect(reply.status(), reply.leaderHint()));
