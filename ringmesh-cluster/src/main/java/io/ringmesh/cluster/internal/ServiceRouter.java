@@ -84,7 +84,13 @@ public final class ServiceRouter implements AutoCloseable {
     // Subscribe before the first read, so that no change falls between them.
     this.current = new AtomicReference<>(new RoutingSnapshot(0, null, List.of()));
     this.subscription = discovery.subscribe(service, this::onChange);
-    rebuild(generations.incrementAndGet(), discovery.instances(service));
+    try {
+      rebuild(generations.incrementAndGet(), discovery.instances(service));
+    } catch (RuntimeException e) {
+      // Nobody will close a router that was never made: undo the subscription and the meters.
+      close();
+      throw e;
+    }
     meters.bind(this);
   }
 

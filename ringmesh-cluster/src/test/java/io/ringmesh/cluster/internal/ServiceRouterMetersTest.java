@@ -202,4 +202,27 @@ class ServiceRouterMetersTest {
       return () -> {};
     }
   }
+
+  @Test
+  void aRouterWhoseFirstBuildFailsLeavesNoSubscriptionOrMeterBehind() {
+    List<Discovery.Listener> subscribed = new ArrayList<>();
+    Discovery failing =
+        new Discovery() {
+          @Override
+          public List<ServiceInstance> instances(String service) {
+            throw new IllegalStateException("test: the registry cannot be read");
+          }
+
+          @Override
+          public Subscription subscribe(String service, Listener listener) {
+            subscribed.add(listener);
+            return () -> subscribed.remove(listener);
+          }
+        };
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new ServiceRouter(SERVICE, failing, settings()))
+        .hasMessageContaining("cannot be read");
+    assertThat(subscribed).as("subscription closed").isEmpty();
+    assertThat(registry.getMeters()).as("meters removed").isEmpty();
+  }
 }
