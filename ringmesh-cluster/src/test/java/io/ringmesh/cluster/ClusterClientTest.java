@@ -569,6 +569,27 @@ class ClusterClientTest extends RoutedCallsTestBase {
   }
 
   @Test
+  void aCallInFlightWhenTheClientClosesIsNotRetriedAfterIt() throws Exception {
+    TestCluster c = cluster(2);
+    RpcClient rpc = closeLater(RpcClient.builder().build()); // the caller's: stays open
+    ClusterClient client = client(c, base().rpcClient(rpc));
+    Kv kv = client.proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    c.stall("node-0");
+    CompletableFuture<String> call = kv.ownerIdemAsync(key);
+    waitUntil(() -> c.held.get() == 1);
+
+    client.close();
+    c.server("node-0").shutdownNow(); // the attempt fails; a retry would go to node-1
+
+    assertThat(call)
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(RpcException.class, ClusterClientTest::saysTheClientWasClosed);
+  }
+
+  @Test
   void aProxyMadeWhileTheClientClosesLeavesNoRouterBehind() throws Exception {
     StaticDiscovery inner = new StaticDiscovery();
     inner.update(

@@ -482,10 +482,14 @@ public final class RoutedInvocationHandler implements InvocationHandler {
 
   /**
    * The options of one attempt: the time left of the call's deadline, and, if a next node could
-   * take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no time is left.
+   * take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no time is left, or
+   * if this is a later attempt and the client has been closed.
    */
   private CallOptions attemptOptions(
       long deadline, RoutedMethod m, @Nullable RpcException last, int attempt, boolean hasNext) {
+    if (attempt > 0) {
+      checkOpen(m); // a retry or hedge of a call made before close() goes no further
+    }
     long left = deadline - ticker.nanos();
     if (left <= 0) {
       throw RpcException.of(
