@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class HealthCheckedDiscovery implements Discovery {
   private final int unhealthyThreshold;
 
   /** Held for the whole of a round, so rounds never overlap; taken before {@link #lock}. */
-  private final Object roundLock = new Object();
+  private final ReentrantLock roundLock = new ReentrantLock();
 
   /** Guards everything below and serializes notifications. */
   private final Object lock = new Object();
@@ -134,7 +135,9 @@ public final class HealthCheckedDiscovery implements Discovery {
     // failure for the same moment of a node (reaching the threshold in half the rounds), and a
     // slow round could record its older result over a newer one. Not under lock: a round waits
     // for its probes, and instances() and the delegate's callbacks must not wait for that.
-    synchronized (roundLock) {
+    // A ReentrantLock, not a monitor: the round waits for probes, which would pin a virtual thread.
+    roundLock.lockInterruptibly();
+    try {
       List<String> services;
       synchronized (lock) {
         services = new ArrayList<>(watched);
@@ -177,6 +180,8 @@ public final class HealthCheckedDiscovery implements Discovery {
           notifyIfChanged(service);
         }
       }
+    } finally {
+      roundLock.unlock();
     }
   }
 

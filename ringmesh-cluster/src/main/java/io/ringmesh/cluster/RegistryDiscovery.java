@@ -243,7 +243,8 @@ public final class RegistryDiscovery implements Discovery, AutoCloseable {
     }
     for (String s : changed) {
       List<ServiceInstance> list = after.getOrDefault(s, List.of());
-      for (Listener l : listeners.getOrDefault(s, new CopyOnWriteArrayList<>())) {
+      List<Listener> ls = listeners.get(s);
+      for (Listener l : ls != null ? ls : List.<Listener>of()) {
         try {
           l.onChange(s, list);
         } catch (RuntimeException e) {
