@@ -106,6 +106,7 @@ public final class Lease implements AutoCloseable {
    */
   @Override
   public void close() {
+    ClientSession.mayBlock(); // before the lease changes state: a refused close can be repeated
     if (!state.compareAndSet(State.HELD, State.RELEASED)) {
       return;
     }

@@ -91,6 +91,7 @@ public final class LockClient implements AutoCloseable {
    *     ALREADY_HELD, INVALID_ARGUMENT, SESSION_EXPIRED, UNAVAILABLE, or CANCELLED if interrupted
    */
   public Lease acquire(String name, Duration waitTimeout) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     if (waitTimeout.isNegative() || waitTimeout.isZero()) {
       throw new LockException(
           LockException.Code.INVALID_ARGUMENT,
@@ -106,6 +107,7 @@ public final class LockClient implements AutoCloseable {
    * @throws LockException ALREADY_HELD, INVALID_ARGUMENT, SESSION_EXPIRED or UNAVAILABLE
    */
   public Optional<Lease> tryAcquire(String name) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     return await(start(name, AcquireMode.TRY, 0, Optional::of, Optional::empty));
   }
 
@@ -135,6 +137,7 @@ public final class LockClient implements AutoCloseable {
    * so it reflects every release and grant acknowledged before the call.
    */
   public LockInfo holder(String name) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     ClientSession s = session();
     LockInfoReply reply =
         ClientSession.await(
@@ -167,6 +170,7 @@ public final class LockClient implements AutoCloseable {
    *     read within the request timeout
    */
   public List<LockInfo> locks(int limit) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     if (limit < 0) {
       throw new LockException(
           LockException.Code.INVALID_ARGUMENT, "limit must not be negative, was " + limit);
@@ -203,6 +207,7 @@ public final class LockClient implements AutoCloseable {
    * @throws LockException UNAVAILABLE if no coordinator answers
    */
   public List<ShardInfo> shards() {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     GroupsReply reply = ClientSession.await(service().groups());
     if (reply.status() != Status.OK) {
       throw new LockException(

@@ -117,6 +117,7 @@ public final class Registry {
    * @throws LockException INVALID_ARGUMENT naming the bad field, SESSION_EXPIRED, or UNAVAILABLE
    */
   public void register(RegistryEntry entry) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     // Remembered first, so that a session lost right after the write still renews it.
     Key key = new Key(entry.service(), entry.nodeId());
     ReentrantLock lock = writeLock(key);
@@ -158,6 +159,7 @@ public final class Registry {
    * @throws LockException INVALID_ARGUMENT naming the bad field, SESSION_EXPIRED, or UNAVAILABLE
    */
   public boolean deregister(String service, String nodeId) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     Optional<String> bad = Validation.checkRegistryKey(service, nodeId);
     if (bad.isPresent()) {
       throw new LockException(LockException.Code.INVALID_ARGUMENT, bad.get());
@@ -199,6 +201,7 @@ public final class Registry {
   }
 
   private RegistrySnapshot read(@Nullable String service) {
+    ClientSession.mayBlock(); // before anything is sent: a refused call changes nothing
     RegistryReply reply =
         ClientSession.await(
             client

@@ -128,6 +128,7 @@ class RemoteLockServiceTest extends LockServiceContract {
               assertThat(e.code()).isEqualTo(LockException.Code.CANCELLED);
               assertThat(e).hasMessageContaining("RPC I/O thread").hasMessageContaining("Async");
             });
+    assertThat(a.holder("y").isHeld()).as("the refused call sent nothing").isFalse();
     assertThat(b.tryAcquire("y")).as("the client still works off that thread").isPresent();
   }
 
