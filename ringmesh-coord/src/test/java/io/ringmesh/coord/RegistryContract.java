@@ -278,7 +278,8 @@ abstract class RegistryContract {
     clock.advance(HEARTBEAT);
     await(renewalArrived);
     CompletableFuture<Boolean> deregistered =
-        CompletableFuture.supplyAsync(() -> node.registry().deregister("kv", "n1"));
+        CompletableFuture.supplyAsync(
+            () -> node.registry().deregister("kv", "n1"), r -> Thread.ofPlatform().start(r));
     // Give a deregister that does not wait for the renewal time to be applied first (with the
     // renewal's write serialised, it waits and this times out).
     try {
