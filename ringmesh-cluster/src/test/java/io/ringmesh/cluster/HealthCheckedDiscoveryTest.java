@@ -64,10 +64,12 @@ class HealthCheckedDiscoveryTest {
     ClusterClientTest.waitUntil(() -> probes.get() == 1);
     Thread second = Thread.ofPlatform().unstarted(() -> probeNow(d));
     second.start();
-    // Either the second round waits for the first (BLOCKED), or, overlapping, it probes and ends.
+    // Either the second round waits for the first (parked on the round lock), or, overlapping, it
+    // probes and ends.
     ClusterClientTest.waitUntil(
         () ->
-            second.getState() == Thread.State.BLOCKED
+            second.getState() == Thread.State.WAITING
+                || second.getState() == Thread.State.BLOCKED
                 || second.getState() == Thread.State.TERMINATED);
     firstProbe.complete(false); // the first round's answer: a failure, older than the second's
     first.get(10, TimeUnit.SECONDS);
