@@ -335,8 +335,7 @@ public final class ShardService implements LockStateMachine.Listener {
     return propose(
             new Release(
                 r.session(), r.requestId(), r.oldestPendingId(), r.name(), r.fencingToken()))
-        .thenApply(
-            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
+        .thenApply(this::releaseReply);
   }
 
   /**
@@ -345,18 +344,25 @@ public final class ShardService implements LockStateMachine.Listener {
    * follower the proposal answers NOT_LEADER and the client takes it to the leader.
    */
   public CompletableFuture<ReleaseReply> withdraw(WithdrawRequest r) {
-    WaitKey key = new WaitKey(r.session(), r.requestId());
-    TimeSource.Cancellable timer = waitTimers.remove(key);
-    if (timer != null) {
-      timer.cancel();
-    }
-    CompletableFuture<AcquireReply> parked = waits.remove(key);
+    CompletableFuture<AcquireReply> parked = endWait(new WaitKey(r.session(), r.requestId()));
     if (parked != null) {
       complete(parked, acquireReply(Status.CANCELLED, "withdrawn by its client", 0, 0));
     }
     return propose(new Withdraw(r.session(), r.requestId(), r.name(), WithdrawReason.CANCEL))
-        .thenApply(
-            result -> new ReleaseReply(result.status(), result.message(), hint(result.status())));
+        .thenApply(this::releaseReply);
+  }
+
+  private ReleaseReply releaseReply(Result result) {
+    return new ReleaseReply(result.status(), result.message(), hint(result.status()));
+  }
+
+  /** Stops the wait timer of {@code key}; returns its call parked here, if any, to answer. */
+  private @Nullable CompletableFuture<AcquireReply> endWait(WaitKey key) {
+    TimeSource.Cancellable timer = waitTimers.remove(key);
+    if (timer != null) {
+      timer.cancel();
+    }
+    return waits.remove(key);
   }
 
   /** A linearizable read of the lock {@code name}, through Ratis' ReadIndex. */
@@ -738,12 +744,7 @@ public final class ShardService implements LockStateMachine.Listener {
   @Override
   public void onApplied(Command command, Applied applied) {
     for (Completion c : applied.completions()) {
-      WaitKey key = new WaitKey(c.session(), c.requestId());
-      TimeSource.Cancellable timer = waitTimers.remove(key);
-      if (timer != null) {
-        timer.cancel();
-      }
-      CompletableFuture<AcquireReply> call = waits.remove(key);
+      CompletableFuture<AcquireReply> call = endWait(new WaitKey(c.session(), c.requestId()));
       if (call != null) {
         complete(call, acquireReply(c.status(), c.message(), c.token(), c.ticket()));
       }
