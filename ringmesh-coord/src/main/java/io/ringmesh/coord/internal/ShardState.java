@@ -98,7 +98,9 @@ public final class ShardState {
    * TIMEOUT) or its caller cancels (Withdraw CANCEL). The two differ only when the grant won the
    * race: a timeout then loses to the grant, whose reply the caller receives; a cancel releases the
    * grant, because its caller will never learn of it and would otherwise hold the lock forever
-   * while heartbeating.
+   * while heartbeating. A cancel can also overtake its own acquire (a retry in flight when the
+   * caller gave up); it then leaves the acquire's outcome, CANCELLED, in the session's table, so
+   * the acquire is answered from it when it arrives instead of queueing for nobody.
    *
    * The registry (DESIGN: "which service instances are alive"). Service instances are entries
    * owned by a session, so a node that dies loses its entries exactly as a holder loses its locks:
@@ -399,7 +401,7 @@ public final class ShardState {
     }
     Lock lock = locks.get(c.name());
     if (lock == null) {
-      return Result.of(Status.OK, "nothing to withdraw");
+      return nothingToWithdraw(session, c);
     }
     Waiter waiter = lock.waiters.get(session.id);
     if (waiter != null && waiter.requestId() == c.requestId()) {
@@ -435,6 +437,30 @@ public final class ShardState {
           c.requestId(), Result.of(Status.CANCELLED, "granted after its caller gave up; released"));
       releaseOnce(lock, index, completions);
       return Result.of(Status.OK, "released a grant its caller never saw");
+    }
+    return nothingToWithdraw(session, c);
+  }
+
+  /**
+   * A withdraw that found neither the waiter nor its grant. A cancel may have overtaken its own
+   * acquire (a retry still in flight, or a first send delayed on another connection); the acquire
+   * would then queue after its caller left, and its grant would go to nobody. So a cancel records
+   * the acquire's outcome as CANCELLED before it arrives; the acquire, when it comes, is answered
+   * from that record like any retry and is never applied. The record is freed with the session's
+   * other results once the client's oldest pending request passes it.
+   */
+  private static Result nothingToWithdraw(Session session, Withdraw c) {
+    if (c.reason() == WithdrawReason.CANCEL
+        && c.requestId() >= session.lowWatermark
+        && !session.applied.containsKey(c.requestId())) {
+      session.applied.put(
+          c.requestId(),
+          Result.of(
+              Status.CANCELLED,
+              "the wait for lock '"
+                  + c.name()
+                  + "' was withdrawn before the request reached the shard"));
+      return Result.of(Status.OK, "withdrawn before it arrived");
     }
     return Result.of(Status.OK, "nothing to withdraw");
   }

@@ -310,6 +310,54 @@ class ShardStateTest {
   }
 
   @Test
+  void aCancelThatOvertakesItsAcquireKeepsTheAcquireFromQueueing() {
+    open(a);
+    open(b);
+    long token = waitFor(a, "x").result().token();
+    Acquire late = acquire(b, "x", AcquireMode.WAIT);
+    Applied cancel = apply(new Withdraw(b, late.requestId(), "x", WithdrawReason.CANCEL));
+    assertThat(cancel.result().message()).isEqualTo("withdrawn before it arrived");
+
+    Applied arrived = apply(late);
+    assertThat(arrived.result().status()).isEqualTo(Status.CANCELLED);
+    assertThat(arrived.result().message())
+        .contains("lock 'x' was withdrawn before the request reached the shard");
+    assertThat(state.waiters("x")).as("the acquire did not queue").isEmpty();
+    Applied released = release(a, "x", token);
+    assertThat(released.completions()).as("nobody was granted the lock").isEmpty();
+    assertThat(state.lock("x").holder()).as("the lock is free").isNull();
+
+    // Also for a lock the shard has never seen, and the record is the acquire's, not the cancel's.
+    Acquire elsewhere = acquire(b, "y", AcquireMode.WAIT);
+    apply(new Withdraw(b, elsewhere.requestId(), "y", WithdrawReason.CANCEL));
+    assertThat(apply(elsewhere).result().status()).isEqualTo(Status.CANCELLED);
+    assertThat(state.lock("y").holder()).isNull();
+  }
+
+  @Test
+  void aLateCancelOrTimeoutLeavesAnAnsweredAcquireAlone() {
+    open(a);
+    Acquire granted = acquire(a, "x", AcquireMode.WAIT);
+    long token = apply(granted).result().token();
+    // The client still awaits the acquire's answer, so the release keeps it as its oldest pending.
+    apply(new Release(a, ++requestId, granted.requestId(), "x", token));
+    assertThat(
+            apply(new Withdraw(a, granted.requestId(), "x", WithdrawReason.CANCEL))
+                .result()
+                .message())
+        .isEqualTo("nothing to withdraw");
+    assertThat(apply(granted).result().status())
+        .as("a retry still learns the grant")
+        .isEqualTo(Status.OK);
+
+    Acquire timedOut = acquire(a, "z", AcquireMode.WAIT);
+    apply(new Withdraw(a, timedOut.requestId(), "z", WithdrawReason.TIMEOUT));
+    assertThat(apply(timedOut).result().status())
+        .as("only a cancel leaves a record; a timeout is proposed for waiters the leader saw")
+        .isEqualTo(Status.OK);
+  }
+
+  @Test
   void badInputIsRefusedWithMessagesNamingIt() {
     assertThat(apply(new OpenSession(a, 999)).result().message())
         .contains("session TTL PT0.999S is outside the allowed range [PT1S, PT1H]");
