@@ -257,6 +257,11 @@ public final class NodeConfig {
     if (!services.isEmpty() && !isService()) {
       throw new ConfigException("services are listed but the node has no 'service' role");
     }
+    if (services.isEmpty() && isService() && !isCoordinator()) {
+      throw new ConfigException(
+          "roles is [service] but no services are listed: add --service CLASS (repeatable) or a"
+              + " 'services' list in the config file (docs/node.md)");
+    }
     if (tls != null && (tls.cert == null) != (tls.key == null)) {
       throw new ConfigException("tls.cert and tls.key go together");
     }

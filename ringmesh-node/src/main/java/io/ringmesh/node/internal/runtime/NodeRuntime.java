@@ -98,7 +98,13 @@ public final class NodeRuntime implements AutoCloseable {
       }
       progress.accept("opening a session with the coordinators ...");
       p.lockClient = openSession(lb, config, progress);
-      if (config.isService()) {
+      if (config.isService() && config.services.isEmpty()) {
+        // The embedded default with nothing to host (validate() refuses a service-only node
+        // without services): the node still runs the coordinator, the admin port and the JSON
+        // gateway, which routes to services hosted elsewhere.
+        progress.accept(
+            "no services to host (add --service CLASS to host one); no service RPC port opened");
+      } else if (config.isService()) {
         for (NodeConfig.ServiceSettings s : config.services) {
           p.services.add(HostedService.create(s, p.nodeId));
         }

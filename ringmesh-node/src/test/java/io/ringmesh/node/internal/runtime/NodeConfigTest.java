@@ -114,6 +114,13 @@ class NodeConfigTest {
     assertThatThrownBy(d::validate).hasMessageContaining("drain-delay is 2m; the longest is 30s");
     NodeConfig n = new NodeConfig();
     n.roles = java.util.List.of("service");
+    n.coordinators = "127.0.0.1:7400";
+    assertThatThrownBy(n::validate)
+        .hasMessageContaining("roles is [service] but no services are listed")
+        .hasMessageContaining("--service CLASS");
+    n.coordinators = null;
+    n.services.add(new NodeConfig.ServiceSettings());
+    n.services.get(0).className = "com.example.Svc";
     assertThatThrownBy(n::validate).hasMessageContaining("needs 'coordinators'");
     NodeConfig e = new NodeConfig();
     e.coordinator.electionTimeout = "2s..1s";

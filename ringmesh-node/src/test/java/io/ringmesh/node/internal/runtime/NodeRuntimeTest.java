@@ -85,6 +85,28 @@ class NodeRuntimeTest {
   }
 
   @Test
+  void theEmbeddedDefaultWithoutServicesRunsTheCoordinatorAndAdminPort() throws Exception {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.services.clear();
+    List<String> steps = new ArrayList<>();
+    try (NodeRuntime node = NodeRuntime.start(c, steps::add)) {
+      assertThat(node.rpcPort()).as("no service RPC port").isEqualTo(-1);
+      assertThat(node.lockClient().tryAcquire("x")).isPresent();
+      assertThat(node.lockClient().registry().snapshot().entries())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.service()).isEqualTo(NodeRuntime.NODE_SERVICE);
+                assertThat(e.port()).isEqualTo(node.coordinator().rpcPort());
+              });
+      HttpClient http = HttpClient.newHttpClient();
+      assertThat(awaitReady(http, "http://127.0.0.1:" + node.adminPort()).statusCode())
+          .isEqualTo(200);
+    }
+    assertThat(steps).anyMatch(s -> s.contains("no services to host (add --service CLASS"));
+  }
+
+  @Test
   void aLockHeldByAnotherNodeIsShownWithThatNodesId() throws Exception {
     try (NodeRuntime n1 = NodeRuntime.start(embedded(dir.resolve("n1")), s -> {})) {
       NodeConfig c2 = embedded(dir.resolve("n2"));
