@@ -4,8 +4,12 @@ import io.ringmesh.coord.Lease;
 import io.ringmesh.coord.LockClient;
 import io.ringmesh.coord.LockException;
 import io.ringmesh.coord.LockInfo;
+import io.ringmesh.node.internal.runtime.Durations;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -89,13 +93,22 @@ final class LockCommand {
                 token,
                 lease.session());
           }
-          lease.onLost(e -> System.err.println("LOST '" + name + "': " + e.getMessage()));
+          CountDownLatch lost = new CountDownLatch(1);
+          lease.onLost(e -> lost.countDown());
           if (!hold.isZero()) {
             if (!json) {
-              System.out.printf("holding for %s ...%n", hold);
+              System.out.printf("holding for %s ...%n", Durations.format(hold));
               System.out.flush();
             }
-            Thread.sleep(hold.toMillis());
+            lost.await(hold.toMillis(), TimeUnit.MILLISECONDS);
+          }
+          Optional<LockException> loss = lease.lostBecause();
+          if (loss.isPresent()) {
+            throw new CommandFailedException(
+                "lost '"
+                    + name
+                    + "' while holding it (another holder may have had it since): "
+                    + loss.get().getMessage());
           }
         }
         long releasedAt = epochMicros();
@@ -110,7 +123,11 @@ final class LockCommand {
       } catch (LockException e) {
         throw new CommandFailedException(
             "could not acquire '" + name + "': " + e.getMessage(),
-            e.code() == LockException.Code.DEADLINE_EXCEEDED ? 3 : 1);
+            switch (e.code()) {
+              case DEADLINE_EXCEEDED -> 3;
+              case INVALID_ARGUMENT -> 2;
+              default -> 1;
+            });
       }
     }
   }
@@ -151,7 +168,9 @@ final class LockCommand {
         }
         return 0;
       } catch (LockException e) {
-        throw new CommandFailedException("could not read '" + name + "': " + e.getMessage());
+        throw new CommandFailedException(
+            "could not read '" + name + "': " + e.getMessage(),
+            e.code() == LockException.Code.INVALID_ARGUMENT ? 2 : 1);
       }
     }
   }

@@ -29,4 +29,22 @@ public final class Durations {
       default -> Duration.ofHours(n);
     };
   }
+
+  /**
+   * Writes {@code d} in the form {@link #parse} reads, in the largest unit that holds it exactly
+   * ({@code 90s}, not {@code PT1M30S}); a part below a millisecond is dropped.
+   */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms != 0 && ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms != 0 && ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    if (ms % 1_000 == 0) {
+      return ms / 1_000 + "s";
+    }
+    return ms + "ms";
+  }
 }

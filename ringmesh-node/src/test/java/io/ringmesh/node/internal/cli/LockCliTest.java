@@ -28,12 +28,29 @@ class LockCliTest {
       assertThat(CliTest.run("lock", "status", "orders", "--coordinators", at).out())
           .contains("'orders' is free");
 
+      Run held = CliTest.run("lock", "acquire", "orders", "--hold", "90ms", "--coordinators", at);
+      assertThat(held.exitCode()).as(held.err()).isZero();
+      assertThat(held.out()).contains("holding for 90ms ...").contains("released 'orders'");
+
       Run json = CliTest.run("lock", "acquire", "orders", "--json", "--coordinators", at);
       assertThat(json.exitCode()).as(json.err()).isZero();
       assertThat(json.out())
           .containsPattern(
               "\\{\"name\":\"orders\",\"token\":\\d+,\"acquired_at\":\\d+,"
                   + "\"released_at\":\\d+}");
+    }
+  }
+
+  @Test
+  void aLockNameTheCoordinatorRefusesExitsTwoNamingIt() throws Exception {
+    try (Coordinator c = Coordinator.builder().dataDirectory(dir).rpcPort(0).start()) {
+      String at = "127.0.0.1:" + c.rpcPort();
+      String tooLong = "n".repeat(1025);
+      for (String command : new String[] {"acquire", "status"}) {
+        Run r = CliTest.run("lock", command, tooLong, "--coordinators", at);
+        assertThat(r.exitCode()).as(command + ": " + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("INVALID_ARGUMENT").contains("the limit is 1024");
+      }
     }
   }
 
