@@ -3,7 +3,10 @@ package io.ringmesh.node.internal.admin;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -109,11 +112,21 @@ public final class AdminServer implements AutoCloseable {
     this.ownsRegistry = b.registry == null;
     this.registry =
         b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ObjectMapper mapper =
+    // Strict in both directions: a string is not read as a number (ALLOW_COERCION_OF_SCALARS) and
+    // a number or boolean is not read as a string (the textual coercion config; Jackson allows it
+    // by default even with scalar coercion off), as protobuf's JSON mapping refuses both.
+    JsonMapper.Builder mb =
         JsonMapper.builder()
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    mb.withCoercionConfig(
+        LogicalType.Textual,
+        c -> {
+          c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+          c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+          c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        });
+    ObjectMapper mapper = mb.build();
     DashboardAssets assets = DashboardAssets.load();
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ringmesh-admin-", 0).factory());

@@ -139,6 +139,18 @@ class JsonGatewayTest {
   }
 
   @Test
+  void numbersAndBooleansAreNotCoercedToStrings() throws Exception {
+    HttpResponse<String> field = call("/call/calc/greet", "[{\"name\": 42, \"age\": 3}]");
+    assertThat(field.statusCode()).as(field.body()).isEqualTo(400);
+    assertThat(error(field)).contains("argument 0 ('person')");
+    HttpResponse<String> element = call("/call/calc/lengths", "[[\"a\", true]]");
+    assertThat(element.statusCode()).as(element.body()).isEqualTo(400);
+    assertThat(error(element)).contains("argument 0 ('words')");
+    HttpResponse<String> fine = call("/call/calc/lengths", "[[\"a\", \"bc\"]]");
+    assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+  }
+
+  @Test
   void nullForAPrimitiveIs400() throws Exception {
     HttpResponse<String> r = call("/call/calc/add", "[null, 2]");
     assertThat(r.statusCode()).isEqualTo(400);
