@@ -236,8 +236,39 @@ public final class MembershipChange implements AutoCloseable {
     Map<String, String> oldPeers = Membership.parse(ref.peers());
     List<String> oldIds = List.copyOf(oldPeers.keySet());
     int replicas = ref.replicas();
-    Map<String, String> newPeers = new LinkedHashMap<>(oldPeers);
+    Map<String, String> inProgress = Membership.parse(ref.pending());
+    // Undoing the unfinished change: removing the coordinator it was adding, or adding back the
+    // one it was removing. The target is then the committed set.
+    boolean undo =
+        !inProgress.isEmpty()
+            && (adding
+                ? oldPeers.containsKey(id) && !inProgress.containsKey(id)
+                : inProgress.containsKey(id) && !oldPeers.containsKey(id));
+    Set<String> resumed = new LinkedHashSet<>(oldPeers.keySet());
     if (adding) {
+      resumed.add(id);
+    } else {
+      resumed.remove(id);
+    }
+    if (!inProgress.isEmpty() && !undo && !inProgress.keySet().equals(resumed)) {
+      throw new MembershipException(
+          true,
+          "another change is in progress: "
+              + describe(oldPeers, inProgress)
+              + " (epoch "
+              + ref.epoch()
+              + ", as recorded by "
+              + ref.coordinatorId()
+              + "); one change at a time: finish it by running it again ('"
+              + command(oldPeers, inProgress, false)
+              + "') or undo it ('"
+              + command(oldPeers, inProgress, true)
+              + "'), then "
+              + (adding ? "add " : "remove ")
+              + id);
+    }
+    Map<String, String> newPeers = new LinkedHashMap<>(oldPeers); // an undo's target
+    if (!undo && adding) {
       if (oldPeers.containsKey(id)) {
         throw new MembershipException(
             true,
@@ -263,7 +294,7 @@ public final class MembershipChange implements AutoCloseable {
                 + "=host:raftPort added>' and list its RPC endpoint in --coordinators");
       }
       newPeers.put(id, joiner.info().raftAddress());
-    } else {
+    } else if (!undo) {
       if (!oldPeers.containsKey(id)) {
         throw new MembershipException(
             true, "unknown coordinator id '" + id + "': the ensemble is " + oldIds);
@@ -303,14 +334,15 @@ public final class MembershipChange implements AutoCloseable {
     answers.forEach((cid, a) -> rpcEndpoints.put(cid, a.endpoint().toString()));
     Map<String, String> allPeers = new LinkedHashMap<>(oldPeers);
     allPeers.putAll(newPeers);
+    allPeers.putAll(inProgress); // an undone addition's groups may already include it
     long epoch = 0;
     for (Answer a : answers.values()) {
       epoch = Math.max(epoch, a.info().epoch());
     }
     progress.accept(
-        (adding ? "adding " : "removing ")
-            + id
-            + ": "
+        (undo
+                ? "undoing the unfinished change (" + describe(oldPeers, inProgress) + "): "
+                : (adding ? "adding " : "removing ") + id + ": ")
             + oldIds
             + " -> "
             + newIds
@@ -319,14 +351,37 @@ public final class MembershipChange implements AutoCloseable {
             + " groups, "
             + replicas
             + " replicas each\n");
-    record(
-        answers,
-        new MembershipUpdate(
-            ref.clusterName(),
-            ++epoch,
-            Membership.format(oldPeers),
-            Membership.format(newPeers),
-            Membership.format(rpcEndpoints)));
+    long begun = ++epoch;
+    List<MembershipInfo> recorded =
+        record(
+            answers,
+            new MembershipUpdate(
+                ref.clusterName(),
+                begun,
+                Membership.format(oldPeers),
+                Membership.format(newPeers),
+                Membership.format(rpcEndpoints)));
+    // Two operators who surveyed before either recorded both arrive here with the same epoch; a
+    // coordinator keeps the first record of an epoch, so the one that lost learns it from the
+    // views returned and stops before moving anything.
+    for (MembershipInfo after : recorded) {
+      Map<String, String> theirs = Membership.parse(after.pending());
+      if (after.epoch() != begun || !theirs.equals(newPeers)) {
+        throw new MembershipException(
+            false,
+            "another membership change started at the same time: coordinator "
+                + after.coordinatorId()
+                + " records "
+                + (theirs.isEmpty()
+                    ? "no change in progress"
+                    : describe(Membership.parse(after.peers()), theirs))
+                + " at epoch "
+                + after.epoch()
+                + ", not this change; no group was moved. Let the other change finish, then see"
+                + " 'bin/ringmesh cluster status' and run this one again (it is refused, naming"
+                + " how to finish or undo it, while a change is recorded as in progress)");
+      }
+    }
 
     List<Integer> moved = new ArrayList<>();
     List<Integer> unchanged = new ArrayList<>();
@@ -405,11 +460,41 @@ public final class MembershipChange implements AutoCloseable {
     }
   }
 
-  private void record(Map<String, Answer> answers, MembershipUpdate update) {
+  /**
+   * {@code adding c3} or {@code removing c1}: what a change from {@code from} to {@code to} does.
+   */
+  private static String describe(Map<String, String> from, Map<String, String> to) {
+    List<String> parts = new ArrayList<>();
+    to.keySet().stream().filter(k -> !from.containsKey(k)).forEach(k -> parts.add("adding " + k));
+    from.keySet().stream().filter(k -> !to.containsKey(k)).forEach(k -> parts.add("removing " + k));
+    return parts.isEmpty() ? "moving groups to " + to.keySet() : String.join(" and ", parts);
+  }
+
+  /**
+   * The command that finishes (or, with {@code undo}, reverses) a change from one set to another.
+   */
+  private static String command(Map<String, String> from, Map<String, String> to, boolean undo) {
+    for (String k : to.keySet()) {
+      if (!from.containsKey(k)) {
+        return "bin/ringmesh coord " + (undo ? "remove " : "add ") + k;
+      }
+    }
+    for (String k : from.keySet()) {
+      if (!to.containsKey(k)) {
+        return "bin/ringmesh coord " + (undo ? "add " : "remove ") + k;
+      }
+    }
+    return "bin/ringmesh cluster status";
+  }
+
+  /** Records {@code update} on every coordinator that answered; returns their views after it. */
+  private List<MembershipInfo> record(Map<String, Answer> answers, MembershipUpdate update) {
     CallOptions options = CallOptions.DEFAULT.withTimeout(callTimeout);
+    List<MembershipInfo> views = new ArrayList<>();
     for (Answer a : answers.values()) {
       try {
-        rpc.proxy(CoordinatorAdmin.class, a.endpoint(), options).updateMembership(update);
+        views.add(
+            rpc.proxy(CoordinatorAdmin.class, a.endpoint(), options).updateMembership(update));
       } catch (RpcException failed) {
         throw new MembershipException(
             "could not record the membership on coordinator "
@@ -422,6 +507,7 @@ public final class MembershipChange implements AutoCloseable {
             failed);
       }
     }
+    return views;
   }
 
   /**

@@ -3,6 +3,8 @@ package io.ringmesh.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringmesh.coord.internal.CoordinatorAdmin;
+import io.ringmesh.coord.internal.CoordinatorAdmin.MembershipUpdate;
 import io.ringmesh.coord.internal.Placement;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
@@ -179,6 +181,85 @@ class EnsembleMembershipTest {
     }
   }
 
+  @Test
+  void aChangeInProgressIsFinishedOrUndoneFirstAndARacingChangeStopsBeforeMovingAnything()
+      throws Exception {
+    coordinators.add(startOne(3, peers(4), true));
+    String cluster = admin(0).membership().clusterName();
+    String rpcEndpoints = admin(0).membership().endpoints();
+    // What an interrupted 'coord add c3' leaves behind: c3 recorded as pending everywhere, no group
+    // moved yet.
+    long interrupted = maxEpoch() + 1;
+    for (int i = 0; i < 4; i++) {
+      admin(i)
+          .updateMembership(
+              new MembershipUpdate(cluster, interrupted, peers(3), peers(4), rpcEndpoints));
+    }
+    try (MembershipChange change = MembershipChange.builder().connect(endpoints(4)).build()) {
+      assertThatThrownBy(() -> change.remove("c1"))
+          .isInstanceOf(MembershipException.class)
+          .hasMessageContaining("another change is in progress: adding c3 (epoch " + interrupted)
+          .hasMessageContaining("'bin/ringmesh coord add c3'")
+          .hasMessageContaining("'bin/ringmesh coord remove c3'")
+          .matches(e -> ((MembershipException) e).badRequest());
+    }
+
+    List<String> progress = new ArrayList<>();
+    MembershipChange.Result undone = change(progress, c -> c.remove("c3"));
+    assertThat(undone.moved()).as("no group had taken c3 in yet").isEmpty();
+    assertThat(undone.members()).isEqualTo(OLD);
+    assertThat(String.join("", progress)).contains("undoing the unfinished change (adding c3)");
+    for (int i = 0; i < 4; i++) {
+      assertThat(admin(i).membership().pending()).as("c%d's pending change", i).isEmpty();
+    }
+
+    // A second operator's change that recorded first on c1, between this one's survey and its
+    // record: this one must stop before it moves a group.
+    String rival =
+        "c0="
+            + raftAddresses.get(0)
+            + ",c1="
+            + raftAddresses.get(1)
+            + ",c3="
+            + raftAddresses.get(3);
+    List<String> seen = new ArrayList<>();
+    assertThatThrownBy(
+            () ->
+                change(
+                    seen,
+                    c -> c.add("c3"),
+                    line -> {
+                      if (line.startsWith("adding c3")) {
+                        admin(1)
+                            .updateMembership(
+                                new MembershipUpdate(
+                                    cluster, maxEpoch() + 1, peers(3), rival, rpcEndpoints));
+                      }
+                    }))
+        .isInstanceOf(MembershipException.class)
+        .hasMessageContaining(
+            "another membership change started at the same time: coordinator c1 records adding"
+                + " c3 and removing c2")
+        .hasMessageContaining("no group was moved")
+        .matches(e -> !((MembershipException) e).badRequest());
+    assertThat(String.join("", seen)).doesNotContain("shard ");
+    for (Coordinator c : coordinators.subList(0, 3)) {
+      assertThat(Objects.requireNonNull(c).members()).isEqualTo(OLD);
+    }
+  }
+
+  private CoordinatorAdmin admin(int i) {
+    return rpc.proxy(CoordinatorAdmin.class, Endpoint.of("127.0.0.1", rpcPorts.get(i)));
+  }
+
+  private long maxEpoch() {
+    long max = 0;
+    for (int i = 0; i < coordinators.size(); i++) {
+      max = Math.max(max, admin(i).membership().epoch());
+    }
+    return max;
+  }
+
   // ---- helpers ----
 
   private String endpoints(int n) {
@@ -192,8 +273,22 @@ class EnsembleMembershipTest {
   private MembershipChange.Result change(
       List<String> progress,
       java.util.function.Function<MembershipChange, MembershipChange.Result> what) {
+    return change(progress, what, line -> {});
+  }
+
+  private MembershipChange.Result change(
+      List<String> progress,
+      java.util.function.Function<MembershipChange, MembershipChange.Result> what,
+      java.util.function.Consumer<String> onProgress) {
     try (MembershipChange change =
-        MembershipChange.builder().connect(endpoints(4)).progress(progress::add).build()) {
+        MembershipChange.builder()
+            .connect(endpoints(4))
+            .progress(
+                line -> {
+                  progress.add(line);
+                  onProgress.accept(line);
+                })
+            .build()) {
       return what.apply(change);
     }
   }
