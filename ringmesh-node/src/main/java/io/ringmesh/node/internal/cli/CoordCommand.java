@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
           + " the registry) whose preference list changes move, through Raft membership changes,"
           + " so locks, sessions and fencing tokens continue.",
       "Exit codes: 0 done, 1 the ensemble could not carry it out (run it again to finish),"
-          + " 2 a wrong request (unknown id, too few coordinators left, bad flags)."
+          + " 2 a wrong request (unknown id, too few coordinators left, another change in"
+          + " progress, bad flags)."
     },
     subcommands = {CoordCommand.Add.class, CoordCommand.Remove.class})
 final class CoordCommand {
