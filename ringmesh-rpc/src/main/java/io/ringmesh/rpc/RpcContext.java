@@ -58,6 +58,15 @@ public interface RpcContext {
   boolean isCancelled();
 
   /**
+   * True if the call was cancelled because its connection closed before the call completed (the
+   * network between, the caller's process, or this server stopping), not because the caller
+   * cancelled it. Such a caller may still want the call's effect and send it again on another
+   * connection, so a handler that undoes work on cancel can leave that work in place here. Set
+   * before the cancel listeners run.
+   */
+  boolean isConnectionLost();
+
+  /**
    * Runs {@code listener} once when the call is cancelled (at once if it already was), on the
    * transport's thread: the listener must not block.
    */

@@ -79,6 +79,27 @@ class DeadlineAndCancelTest {
         "the handler's future was cancelled",
         Duration.ofSeconds(10),
         () -> gate.futuresCancelled.get() == 1);
+    assertThat(gate.cancelledOnConnectionLoss.get())
+        .as("the caller cancelled; the connection stayed up")
+        .isZero();
+  }
+
+  @Test
+  void aCallWhoseConnectionIsDroppedIsCancelledAsAConnectionLossNotAsTheCallersCancel()
+      throws Exception {
+    RpcServer server = server(true);
+    Gate g = client(server, Duration.ofSeconds(30));
+    CompletableFuture<String> call = g.passAsync("x");
+    assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+    server.shutdownNow(); // drops every connection with its calls, as a reset connection does
+
+    Poll.until(
+        "the handler's future was cancelled",
+        Duration.ofSeconds(10),
+        () -> gate.futuresCancelled.get() == 1);
+    assertThat(gate.cancelledOnConnectionLoss.get()).isEqualTo(1);
+    assertThat(call).failsWithin(Duration.ofSeconds(10));
   }
 
   @Test

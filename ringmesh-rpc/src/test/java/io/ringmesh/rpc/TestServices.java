@@ -126,6 +126,8 @@ public final class TestServices {
         new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger contextCancelled =
         new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger cancelledOnConnectionLoss =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public String pass(String who) {
@@ -146,9 +148,13 @@ public final class TestServices {
     @Override
     public CompletableFuture<String> passAsync(String who) {
       CompletableFuture<String> f = new CompletableFuture<>();
+      RpcContext call = RpcContext.current();
       f.whenComplete(
           (v, t) -> {
             if (f.isCancelled()) {
+              if (call.isConnectionLost()) {
+                cancelledOnConnectionLoss.incrementAndGet();
+              }
               futuresCancelled.incrementAndGet();
             }
           });

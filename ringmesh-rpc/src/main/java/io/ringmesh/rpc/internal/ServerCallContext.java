@@ -47,6 +47,7 @@ public final class ServerCallContext implements ServerCall, Runnable {
   private final boolean direct;
 
   private volatile boolean cancelled;
+  private volatile boolean connectionLost;
   private boolean completed; // guarded by this
   private @Nullable Thread runner; // guarded by this
   private @Nullable Future<?> future; // guarded by this
@@ -166,6 +167,12 @@ public final class ServerCallContext implements ServerCall, Runnable {
     return t;
   }
 
+  /** Cancels the handler because its connection closed; see {@link #isConnectionLost()}. */
+  void cancelOnConnectionLoss() {
+    connectionLost = true;
+    cancel();
+  }
+
   /** Cancels the handler: interrupts its thread, or cancels its future. Idempotent. */
   void cancel() {
     Future<?> f;
@@ -261,6 +268,11 @@ public final class ServerCallContext implements ServerCall, Runnable {
   @Override
   public boolean isCancelled() {
     return cancelled;
+  }
+
+  @Override
+  public boolean isConnectionLost() {
+    return cancelled && connectionLost;
   }
 
   @Override

@@ -404,7 +404,7 @@ final class ServerConnection extends FrameDecoder {
     calls.clear();
     for (ServerCallContext call : inFlight) {
       server.release();
-      call.cancel();
+      call.cancelOnConnectionLoss();
     }
   }
 
