@@ -9,6 +9,7 @@ import io.ringmesh.coord.internal.Messages.AcquireRequest;
 import io.ringmesh.coord.internal.RemoteCoordinatorService;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
+import io.ringmesh.rpc.testing.ResettingRelay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,6 +73,44 @@ class RemoteLockServiceTest extends LockServiceContract {
       c.close();
     }
     rpc.close();
+  }
+
+  @Test
+  void aWaitWhoseConnectionIsResetKeepsItsPlaceAndIsGrantedWhenTheClientSendsItAgain()
+      throws Exception {
+    Coordinator c = java.util.Objects.requireNonNull(coordinator);
+    try (ResettingRelay relay = new ResettingRelay(c.rpcPort());
+        RpcClient viaRelay = RpcClient.builder().build();
+        RemoteCoordinatorService relayed =
+            new RemoteCoordinatorService(
+                viaRelay,
+                false,
+                List.of(Endpoint.of("127.0.0.1", relay.port())),
+                Duration.ofSeconds(5))) {
+      LockClient holder = client();
+      LockClient waiter = track(clientBuilder().service(() -> relayed).build());
+      Lease held = holder.acquire("reset", Duration.ofSeconds(5));
+      CompletableFuture<Lease> waiting = waiter.acquireAsync("reset");
+      Await.until(() -> holder.holder("reset").waiters() == 1, () -> "the waiter queued");
+
+      // Neither end closed the connection: the coordinator must not take it for a cancel (it
+      // used to withdraw the wait, and the client's retry was then answered CANCELLED).
+      relay.resetAll();
+      // The client reconnects and sends the acquire again after its backoff (10 ms), on the fake
+      // clock; each step waits for the heartbeats, which also cross the relay.
+      advanceSettled(CHECK_INTERVAL, 5);
+      assertThat(waiting).as("still waiting after the reset").isNotDone();
+      assertThat(holder.holder("reset").waiters()).as("the wait kept its place").isEqualTo(1);
+
+      held.close();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+      while (!waiting.isDone() && System.nanoTime() - deadline < 0) {
+        advanceSettled(CHECK_INTERVAL, 1);
+      }
+      Lease granted = await(waiting);
+      assertThat(granted.fencingToken()).isGreaterThan(held.fencingToken());
+      granted.close();
+    }
   }
 
   @Test

@@ -95,7 +95,7 @@ public final class OffloadingCoordinatorService implements CoordinatorService {
 
   @Override
   public CompletableFuture<AcquireReply> acquire(AcquireRequest request) {
-    return relay(delegate.acquire(request));
+    return relay(ShardService.inProcess(() -> delegate.acquire(request)));
   }
 
   @Override

@@ -32,6 +32,7 @@ import io.ringmesh.coord.internal.ShardState.Completion;
 import io.ringmesh.coord.internal.ShardState.LockView;
 import io.ringmesh.coord.internal.ShardState.Result;
 import io.ringmesh.coord.internal.ShardState.WaiterView;
+import io.ringmesh.rpc.RpcContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -134,8 +135,9 @@ public final class ShardService implements LockStateMachine.Listener {
    * (they queue until the Raft node has a leader); Ratis' own client retries instead.
    *
    * Parked requests keep their arrival order, and a request that arrives while any is parked
-   * queues behind them even if the election has just ended: a cancelled wait's Withdraw must reach
-   * the log after the Acquire it withdraws, or the lock would be granted to a caller that gave up.
+   * queues behind them even if the election has just ended: requests of one client reach the log
+   * in the order it sent them. (A cancelled wait's own Withdraw is proposed only once its Acquire
+   * has settled; see acquire.)
    * The queue is drained in order, under parkLock, by one task per leader event.
    */
   private final Duration leaderWait;
@@ -282,6 +284,22 @@ public final class ShardService implements LockStateMachine.Listener {
     return new ShardOutcome(shard, Status.OK, "renewed", Optional.empty());
   }
 
+  private static final ThreadLocal<Boolean> IN_PROCESS = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * Runs {@code call} as an in-process client's (see {@link OffloadingCoordinatorService}): an
+   * acquire made in it is not taken for the RPC call its thread may be serving.
+   */
+  static <T> T inProcess(java.util.function.Supplier<T> call) {
+    boolean outer = IN_PROCESS.get();
+    IN_PROCESS.set(true);
+    try {
+      return call.get();
+    } finally {
+      IN_PROCESS.set(outer);
+    }
+  }
+
   /** Proposes Acquire; for WAIT, the returned call stays open until the lock is decided. */
   public CompletableFuture<AcquireReply> acquire(AcquireRequest r) {
     CompletableFuture<AcquireReply> call = new CompletableFuture<>();
@@ -294,16 +312,9 @@ public final class ShardService implements LockStateMachine.Listener {
             acquireReply(Status.CANCELLED, "superseded by a retry of the same request", 0, 0));
       }
     }
-    // A cancelled call never delivered a grant, whatever the state machine decided meanwhile, so
-    // the withdrawal is proposed unconditionally: it removes a waiter or releases a grant that
-    // was made through this request (Withdraw is idempotent).
-    call.whenComplete(
-        (reply, error) -> {
-          if (error instanceof CancellationException) {
-            waits.remove(key, call);
-            propose(new Withdraw(r.session(), r.requestId(), r.name(), WithdrawReason.CANCEL));
-          }
-        });
+    // Captured here, on the handler's thread: the cancel arrives later on the transport's. An
+    // in-process call has no call of its own, whatever RPC handler its caller may be running.
+    RpcContext caller = IN_PROCESS.get() ? null : RpcContext.currentOrNull();
     Acquire command =
         new Acquire(
             r.session(),
@@ -313,20 +324,43 @@ public final class ShardService implements LockStateMachine.Listener {
             r.mode(),
             r.waitTimeoutMillis(),
             r.reentrant());
-    propose(command)
-        .thenAccept(
-            result -> {
-              if (result.queued()) {
-                if (waits.get(key) == call && r.waitTimeoutMillis() > 0) {
-                  startWaitTimer(key, r.name(), r.waitTimeoutMillis());
-                }
-                return;
-              }
-              waits.remove(key, call);
-              complete(
-                  call,
-                  acquireReply(result.status(), result.message(), result.token(), result.ticket()));
-            });
+    CompletableFuture<Result> proposed = propose(command);
+    proposed.thenAccept(
+        result -> {
+          if (result.queued()) {
+            if (waits.get(key) == call && r.waitTimeoutMillis() > 0) {
+              startWaitTimer(key, r.name(), r.waitTimeoutMillis());
+            }
+            return;
+          }
+          waits.remove(key, call);
+          complete(
+              call,
+              acquireReply(result.status(), result.message(), result.token(), result.ticket()));
+        });
+    // A call its caller cancelled never delivered a grant, whatever the state machine decided
+    // meanwhile, so the withdrawal is proposed unconditionally: it removes a waiter or releases a
+    // grant made through this request (Withdraw is idempotent). It is proposed once the Acquire's
+    // own proposal has settled, so it never reaches the log before the Acquire it withdraws.
+    //
+    // A call cancelled because its connection closed is not withdrawn: its client has not given
+    // up. It sends the same request again (on a new connection or to another coordinator), which
+    // re-attaches to the waiter's place or learns the grant made meanwhile; if it gives up
+    // instead, it withdraws the request itself (CoordinatorService.withdraw), and if it died, its
+    // session's expiry ends the wait. Withdrawing here would answer its retry CANCELLED.
+    call.whenComplete(
+        (reply, error) -> {
+          if (error instanceof CancellationException) {
+            waits.remove(key, call);
+            if (caller != null && caller.isConnectionLost()) {
+              return;
+            }
+            proposed.whenComplete(
+                (settled, failed) ->
+                    propose(
+                        new Withdraw(r.session(), r.requestId(), r.name(), WithdrawReason.CANCEL)));
+          }
+        });
     return call;
   }
 
