@@ -720,13 +720,14 @@ final class ClientSession {
         mode == AcquireMode.WAIT && deadline != Long.MAX_VALUE
             ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - client.time().nanoTime()))
             : 0;
+    // Marked before sending: a cancel that lands while the request is on its way must withdraw it.
+    progress.sent = true;
     CompletableFuture<AcquireReply> call =
         client
             .service()
             .acquire(
                 new AcquireRequest(
                     id, requestId, oldestPending(), name, mode, waitMillis, client.reentrant()));
-    progress.sent = true;
     result.setInFlight(call);
     call.whenComplete(
         (reply, error) -> {

@@ -432,13 +432,25 @@ public final class ShardState {
     }
     if (c.reason() == WithdrawReason.CANCEL
         && session.id.equals(lock.holder)
-        && lock.holderRequestId == c.requestId()) {
+        && (lock.holderRequestId == c.requestId()
+            || grantedReentrantly(session.applied.get(c.requestId()), lock))) {
       session.applied.put(
           c.requestId(), Result.of(Status.CANCELLED, "granted after its caller gave up; released"));
       releaseOnce(lock, index, completions);
       return Result.of(Status.OK, "released a grant its caller never saw");
     }
     return nothingToWithdraw(session, c);
+  }
+
+  /**
+   * Whether {@code outcome} is a reentrant grant of the hold {@code lock} has now: such a grant
+   * added a hold without becoming the lock's holder request, so a cancel of it drops that hold.
+   */
+  private static boolean grantedReentrantly(@Nullable Result outcome, Lock lock) {
+    return outcome != null
+        && outcome.status() == Status.OK
+        && !outcome.queued()
+        && outcome.token() == lock.token;
   }
 
   /**

@@ -310,6 +310,28 @@ class ShardStateTest {
   }
 
   @Test
+  void aCancelOfAReentrantGrantItsCallerNeverSawDropsThatHoldOnce() {
+    open(a);
+    open(b);
+    Acquire outer = new Acquire(a, ++requestId, requestId, "x", AcquireMode.WAIT, 0, true);
+    long token = apply(outer).result().token();
+    Acquire inner = new Acquire(a, ++requestId, requestId, "x", AcquireMode.WAIT, 0, true);
+    assertThat(apply(inner).result().token()).isEqualTo(token);
+    waitFor(b, "x");
+
+    Withdraw cancel = new Withdraw(a, inner.requestId(), "x", WithdrawReason.CANCEL);
+    assertThat(apply(cancel).completions()).as("the outer hold remains").isEmpty();
+    assertThat(apply(cancel).completions()).as("a second cancel drops nothing more").isEmpty();
+    assertThat(state.lock("x").holder()).isEqualTo(a);
+
+    Applied released = release(a, "x", token);
+    assertThat(released.completions())
+        .as("one release now frees it for the waiter")
+        .extracting(Completion::session)
+        .containsExactly(b);
+  }
+
+  @Test
   void aCancelThatOvertakesItsAcquireKeepsTheAcquireFromQueueing() {
     open(a);
     open(b);
