@@ -78,38 +78,49 @@ final class LockCommand {
 
     @Override
     public Integer call() throws InterruptedException {
+      // Closing the client on any way out closes its session, which releases a lease still held.
       try (LockClient locks = target.connect()) {
         long asked = System.nanoTime();
-        long token;
-        long acquiredAt;
-        try (Lease lease = locks.acquire(name, wait)) {
-          acquiredAt = epochMicros();
-          token = lease.fencingToken();
+        Lease lease;
+        try {
+          lease = locks.acquire(name, wait);
+        } catch (LockException e) {
+          throw new CommandFailedException(
+              "could not acquire '" + name + "': " + e.getMessage(),
+              switch (e.code()) {
+                case DEADLINE_EXCEEDED -> 3;
+                case INVALID_ARGUMENT -> 2;
+                default -> 1;
+              });
+        }
+        long acquiredAt = epochMicros();
+        long token = lease.fencingToken();
+        if (!json) {
+          System.out.printf(
+              "acquired '%s' after %d ms: fencing token %d, session %s%n",
+              name, Duration.ofNanos(System.nanoTime() - asked).toMillis(), token, lease.session());
+        }
+        CountDownLatch lost = new CountDownLatch(1);
+        lease.onLost(e -> lost.countDown());
+        if (!hold.isZero()) {
           if (!json) {
-            System.out.printf(
-                "acquired '%s' after %d ms: fencing token %d, session %s%n",
-                name,
-                Duration.ofNanos(System.nanoTime() - asked).toMillis(),
-                token,
-                lease.session());
+            System.out.printf("holding for %s ...%n", Durations.format(hold));
+            System.out.flush();
           }
-          CountDownLatch lost = new CountDownLatch(1);
-          lease.onLost(e -> lost.countDown());
-          if (!hold.isZero()) {
-            if (!json) {
-              System.out.printf("holding for %s ...%n", Durations.format(hold));
-              System.out.flush();
-            }
-            lost.await(hold.toMillis(), TimeUnit.MILLISECONDS);
-          }
-          Optional<LockException> loss = lease.lostBecause();
-          if (loss.isPresent()) {
-            throw new CommandFailedException(
-                "lost '"
-                    + name
-                    + "' while holding it (another holder may have had it since): "
-                    + loss.get().getMessage());
-          }
+          lost.await(hold.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        Optional<LockException> loss = lease.lostBecause();
+        if (loss.isPresent()) {
+          throw lostWhileHeld(loss.get());
+        }
+        try {
+          lease.close();
+        } catch (LockException e) {
+          throw e.code() == LockException.Code.SESSION_EXPIRED
+                  || e.code() == LockException.Code.PERMISSION_DENIED
+              ? lostWhileHeld(e)
+              : new CommandFailedException(
+                  "could not release '" + name + "' (token " + token + "): " + e.getMessage());
         }
         long releasedAt = epochMicros();
         if (json) {
@@ -120,15 +131,15 @@ final class LockCommand {
           System.out.printf("released '%s'%n", name);
         }
         return 0;
-      } catch (LockException e) {
-        throw new CommandFailedException(
-            "could not acquire '" + name + "': " + e.getMessage(),
-            switch (e.code()) {
-              case DEADLINE_EXCEEDED -> 3;
-              case INVALID_ARGUMENT -> 2;
-              default -> 1;
-            });
       }
+    }
+
+    private CommandFailedException lostWhileHeld(LockException why) {
+      return new CommandFailedException(
+          "lost '"
+              + name
+              + "' while holding it (another holder may have had it since): "
+              + why.getMessage());
     }
   }
 
