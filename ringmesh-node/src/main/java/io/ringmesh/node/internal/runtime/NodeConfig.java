@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ringmesh.coord.Coordinator;
+import io.ringmesh.rpc.Endpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -225,6 +227,23 @@ public final class NodeConfig {
           "coordinator.peers and coordinator.self go together: both for an ensemble member,"
               + " neither for a coordinator alone");
     }
+    if (coordinator.peers != null && coordinator.self != null) {
+      peers(coordinator.peers, coordinator.self);
+    }
+    if (coordinators != null && !coordinators.isBlank()) {
+      for (String entry : coordinators.split(",", -1)) {
+        try {
+          Endpoint.parse(entry.strip());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(
+              "coordinators is '"
+                  + coordinators
+                  + "': "
+                  + e.getMessage()
+                  + "; give every coordinator's client host:port, comma-separated");
+        }
+      }
+    }
     if (coordinator.join && coordinator.peers == null) {
       throw new ConfigException(
           "coordinator.join needs coordinator.peers and coordinator.self: the ensemble's peer"
@@ -317,6 +336,28 @@ public final class NodeConfig {
       return Durations.parse(value);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(setting + ": " + e.getMessage());
+    }
+  }
+
+  /** Checks the ensemble's {@code id=host:raftPort,...} list, and that {@code self} is in it. */
+  private static void peers(String peers, String self) {
+    try {
+      Coordinator.builder().peers(peers); // parses it, naming the bad entry
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("coordinator.peers: " + e.getMessage());
+    }
+    List<String> ids = new ArrayList<>();
+    for (String entry : peers.split(",")) {
+      String e = entry.strip();
+      ids.add(e.substring(0, e.indexOf('=')));
+    }
+    if (!ids.contains(self)) {
+      throw new ConfigException(
+          "coordinator.self is '"
+              + self
+              + "', which is not an id in coordinator.peers "
+              + ids
+              + "; give this coordinator's own id there");
     }
   }
 

@@ -126,4 +126,34 @@ class NodeConfigTest {
     e.coordinator.electionTimeout = "2s..1s";
     assertThatThrownBy(e::validate).hasMessageContaining("coordinator.election-timeout");
   }
+
+  @Test
+  void malformedCoordinatorAddressesAreWrongSettingsNamingTheSetting() {
+    NodeConfig c = new NodeConfig();
+    c.coordinators = "127.0.0.1:7400,nohost";
+    assertThatThrownBy(c::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinators is '127.0.0.1:7400,nohost'")
+        .hasMessageContaining("'nohost' is not host:port");
+
+    NodeConfig p = new NodeConfig();
+    p.coordinators = "127.0.0.1:7400";
+    p.coordinator.peers = "garbage";
+    p.coordinator.self = "c1";
+    assertThatThrownBy(p::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinator.peers")
+        .hasMessageContaining("'garbage'");
+
+    NodeConfig s = new NodeConfig();
+    s.coordinators = "127.0.0.1:7400";
+    s.coordinator.peers = "c1=127.0.0.1:7410, c2=127.0.0.1:7411";
+    s.coordinator.self = "c9";
+    assertThatThrownBy(s::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinator.self is 'c9'")
+        .hasMessageContaining("[c1, c2]");
+    s.coordinator.self = "c2";
+    s.validate();
+  }
 }
