@@ -78,6 +78,10 @@ final class LockCommand {
 
     @Override
     public Integer call() throws InterruptedException {
+      if (wait.isZero() || wait.isNegative()) {
+        throw new CommandFailedException(
+            "--wait is " + Durations.format(wait) + "; give a positive duration, e.g. 1s", 2);
+      }
       try (LockClient locks = target.connect()) {
         long asked = System.nanoTime();
         long token;

@@ -91,6 +91,10 @@ class LockCliTest {
     assertThat(duration.exitCode()).isEqualTo(2);
     assertThat(duration.err()).contains("'5 seconds' is not a duration");
 
+    Run noWait = CliTest.run("lock", "acquire", "x", "--wait", "0s");
+    assertThat(noWait.exitCode()).isEqualTo(2);
+    assertThat(noWait.err()).contains("--wait is 0s").doesNotContain("PT0S", "tryAcquire");
+
     Run list = CliTest.run("lock", "status", "x", "--coordinators", "127.0.0.1:7400,nonsense");
     assertThat(list.exitCode()).isEqualTo(2);
     assertThat(list.err()).contains("'nonsense'");
