@@ -121,7 +121,7 @@ public final class NodeRuntime implements AutoCloseable {
         for (HostedService s : p.services) {
           s.addTo(sb);
         }
-        p.rpcServer = bound("rpc-port", config.rpcPort, () -> sb.build().start());
+        p.rpcServer = bound("rpc-port", config.rpcPort, config.bind, () -> sb.build().start());
         progress.accept(
             "serving " + p.services.size() + " service(s) on port " + p.rpcServer.port());
       }
@@ -151,7 +151,7 @@ public final class NodeRuntime implements AutoCloseable {
               .bindAddress(config.bind)
               .port(config.adminPort)
               .meterRegistry(p.meters);
-      p.admin = bound("admin-port", config.adminPort, ab::start);
+      p.admin = bound("admin-port", config.adminPort, config.bind, ab::start);
       progress.accept(
           "admin HTTP and dashboard on http://"
               + advertisedHost(config.bind)
@@ -348,6 +348,7 @@ public final class NodeRuntime implements AutoCloseable {
     return bound(
         "coordinator.port",
         c.port,
+        config.bind,
         () -> {
           try {
             return b.start();
@@ -372,11 +373,22 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /** Runs {@code start}; a bind failure anywhere in its causes names the setting and port. */
-  static <T> T bound(String setting, int port, java.util.function.Supplier<T> start) {
+  static <T> T bound(String setting, int port, String bind, java.util.function.Supplier<T> start) {
     try {
       return start.get();
     } catch (Exception e) { // Netty rethrows its native bind error undeclared
       for (Throwable t = e; t != null; t = t.getCause()) {
+        if (String.valueOf(t.getMessage()).contains("Cannot assign requested address")) {
+          throw new NodeStartException(
+              setting
+                  + " "
+                  + port
+                  + " cannot be opened on bind address "
+                  + bind
+                  + ", which is not an address of this host; set 'bind' to one of its addresses,"
+                  + " or 0.0.0.0 for all",
+              e);
+        }
         if (t instanceof BindException
             || String.valueOf(t.getMessage()).contains("Address already in use")) {
           throw new NodeStartException(

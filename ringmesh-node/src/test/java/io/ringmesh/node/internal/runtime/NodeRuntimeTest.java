@@ -163,6 +163,16 @@ class NodeRuntimeTest {
   }
 
   @Test
+  void aBindAddressThatIsNotThisHostsNamesTheSetting() {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.bind = "192.0.2.1"; // TEST-NET-1: no host has it
+    assertThatThrownBy(() -> NodeRuntime.start(c, s -> {}))
+        .isInstanceOf(NodeStartException.class)
+        .hasMessageContaining("bind address 192.0.2.1")
+        .hasMessageContaining("set 'bind'");
+  }
+
+  @Test
   void aDataDirectoryThatCannotBeCreatedIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
     NodeConfig c = embedded(file.resolve("data"));
