@@ -114,9 +114,11 @@ public final class NodeRuntime implements AutoCloseable {
                 .port(config.rpcPort)
                 .interceptor(call -> p.served.increment());
         if (config.tls != null && config.tls.cert != null && config.tls.key != null) {
-          TlsConfig.Builder tls =
-              TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key));
-          sb.tls(tls.build());
+          try {
+            sb.tls(TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key)).build());
+          } catch (IllegalArgumentException e) {
+            throw new NodeConfig.ConfigException("tls.cert, tls.key: " + e.getMessage());
+          }
         }
         for (HostedService s : p.services) {
           s.addTo(sb);
@@ -366,8 +368,11 @@ public final class NodeRuntime implements AutoCloseable {
     Duration third = config.sessionTtl().dividedBy(3);
     RpcClient.Builder b = RpcClient.builder().keepAlive(third, third);
     if (config.tls != null && config.tls.trust != null) {
-      TlsConfig.Builder tls = TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust));
-      b.tls(tls.build());
+      try {
+        b.tls(TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust)).build());
+      } catch (IllegalArgumentException e) {
+        throw new NodeConfig.ConfigException("tls.trust: " + e.getMessage());
+      }
     }
     return b.build();
   }

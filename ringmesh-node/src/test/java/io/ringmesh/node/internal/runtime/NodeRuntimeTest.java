@@ -173,6 +173,25 @@ class NodeRuntimeTest {
   }
 
   @Test
+  void aTlsFileThatIsNotThereIsAWrongSettingNamingIt() {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.tls = new NodeConfig.TlsSettings();
+    c.tls.trust = dir.resolve("no-ca.pem").toString();
+    assertThatThrownBy(() -> NodeRuntime.start(c, s -> {}))
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("tls.trust")
+        .hasMessageContaining("no-ca.pem");
+    NodeConfig d = embedded(dir.resolve("data"));
+    d.tls = new NodeConfig.TlsSettings();
+    d.tls.cert = dir.resolve("no-cert.pem").toString();
+    d.tls.key = dir.resolve("no-key.pem").toString();
+    assertThatThrownBy(() -> NodeRuntime.start(d, s -> {}))
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("tls.cert")
+        .hasMessageContaining("no-cert.pem");
+  }
+
+  @Test
   void aDataDirectoryThatCannotBeCreatedIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
     NodeConfig c = embedded(file.resolve("data"));
