@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -170,7 +171,9 @@ public final class NodeConfig {
     ObjectMapper yaml =
         new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // 'roles: coordinator' as well as 'roles: [coordinator]', as the flag takes it
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     try {
       NodeConfig c = yaml.readValue(text.isBlank() ? "{}" : text, NodeConfig.class);
       return c == null ? new NodeConfig() : c;
@@ -186,9 +189,28 @@ public final class NodeConfig {
               + e.getPropertyName()
               + "'; the settings here are: "
               + known);
+    } catch (JsonMappingException e) {
+      String setting = setting(e.getPath());
+      throw new ConfigException(
+          where(file, e.getLocation())
+              + (setting.isEmpty() ? "" : setting + ": ")
+              + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(file, e.getLocation()) + e.getOriginalMessage());
     }
+  }
+
+  /** The setting a mapping error is about, as written in the file: {@code services[0].weight}. */
+  private static String setting(List<JsonMappingException.Reference> path) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : path) {
+      if (r.getFieldName() != null) {
+        b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
   }
 
   private static String where(Path file, @Nullable JsonLocation at) {

@@ -84,9 +84,22 @@ class NodeConfigTest {
   }
 
   @Test
-  void aMistypedValueNamesItsLine() throws IOException {
+  void aMistypedValueNamesItsLineAndSetting() throws IOException {
     Path f = write("id: n1\nadmin-port: lots\n");
-    assertThatThrownBy(() -> NodeConfig.read(f)).hasMessageContaining("line 2");
+    assertThatThrownBy(() -> NodeConfig.read(f))
+        .hasMessageContaining("line 2")
+        .hasMessageContaining("admin-port: ");
+    Path w = write("services:\n  - class: a.B\n    weight: heavy\n");
+    assertThatThrownBy(() -> NodeConfig.read(w))
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("services[0].weight: ");
+  }
+
+  @Test
+  void aSingleRoleNeedNotBeAList() throws IOException {
+    NodeConfig c = NodeConfig.read(write("roles: coordinator\n"));
+    c.validate();
+    assertThat(c.roles).containsExactly("coordinator");
   }
 
   @Test
