@@ -229,6 +229,11 @@ public final class NodeConfig {
       }
     }
     port("rpc-port", rpcPort);
+    if (rpcPort == 0 && id == null && !(isCoordinator() && coordinator.self != null)) {
+      throw new ConfigException(
+          "rpc-port 0 needs an 'id' (--id): the default id node-<rpc-port> would be node-0 for"
+              + " every such node, and nodes with one id replace each other in the registry");
+    }
     port("admin-port", adminPort);
     port("coordinator.port", coordinator.port);
     duration("session-ttl", sessionTtl);

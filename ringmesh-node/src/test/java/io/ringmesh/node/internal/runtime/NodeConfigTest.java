@@ -169,4 +169,22 @@ class NodeConfigTest {
     s.coordinator.self = "c2";
     s.validate();
   }
+
+  @Test
+  void anyFreeRpcPortNeedsAnIdSinceTheDefaultIdWouldBeNodeZeroForEveryNode() {
+    NodeConfig c = new NodeConfig();
+    c.rpcPort = 0;
+    assertThatThrownBy(c::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("rpc-port 0 needs an 'id'")
+        .hasMessageContaining("node-0");
+    c.id = "n1";
+    c.validate();
+    NodeConfig member = new NodeConfig();
+    member.rpcPort = 0;
+    member.coordinators = "127.0.0.1:7400";
+    member.coordinator.peers = "c1=127.0.0.1:7410";
+    member.coordinator.self = "c1";
+    member.validate(); // its id is coordinator.self
+  }
 }
