@@ -103,4 +103,32 @@ class LockCliTest {
     assertThat(half.exitCode()).isEqualTo(2);
     assertThat(half.err()).contains("--peers and --self go together");
   }
+
+  @Test
+  void coordinatorStartErrorsNameTheFlag() throws Exception {
+    Run self =
+        CliTest.run(
+            "coordinator",
+            "--peers",
+            "c1=127.0.0.1:9000",
+            "--self",
+            "c9",
+            "--data",
+            dir.resolve("self").toString());
+    assertThat(self.exitCode()).as(self.err()).isEqualTo(2);
+    assertThat(self.err()).contains("self id 'c9' is not in the peer list [c1]");
+
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run inUse =
+          CliTest.run(
+              "coordinator",
+              "--rpc-port",
+              String.valueOf(taken.getLocalPort()),
+              "--data",
+              dir.resolve("in-use").toString());
+      assertThat(inUse.exitCode()).as(inUse.err()).isEqualTo(1);
+      assertThat(inUse.err()).contains("--rpc-port " + taken.getLocalPort() + " is already in use");
+    }
+  }
 }
