@@ -240,6 +240,9 @@ public final class NodeConfig {
     if (sessionTtl().compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigException("session-ttl is " + sessionTtl + "; the shortest is 1s");
     }
+    if (sessionTtl().compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("session-ttl is " + sessionTtl + "; the longest is 1h");
+    }
     if (drainDelay().compareTo(MAX_DRAIN_DELAY) > 0) {
       throw new ConfigException(
           "drain-delay is " + drainDelay + "; the longest is " + MAX_DRAIN_DELAY.toSeconds() + "s");

@@ -217,7 +217,11 @@ public final class NodeRuntime implements AutoCloseable {
       try {
         return b.build();
       } catch (LockException e) {
-        if (e.code() != LockException.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+        if (e.code() != LockException.Code.UNAVAILABLE) {
+          throw new NodeStartException(
+              "the coordinators refused this node's session: " + e.getMessage(), e);
+        }
+        if (System.nanoTime() > deadline) {
           throw new NodeStartException(
               "no coordinator answered within "
                   + COORDINATOR_WAIT.toSeconds()

@@ -119,6 +119,9 @@ class NodeConfigTest {
     NodeConfig t = new NodeConfig();
     t.sessionTtl = "500ms";
     assertThatThrownBy(t::validate).hasMessageContaining("session-ttl").hasMessageContaining("1s");
+    NodeConfig h = new NodeConfig();
+    h.sessionTtl = "2h";
+    assertThatThrownBy(h::validate).hasMessageContaining("session-ttl is 2h; the longest is 1h");
     NodeConfig s = new NodeConfig();
     s.sessionTtl = "ten";
     assertThatThrownBy(s::validate).hasMessageContaining("session-ttl: 'ten' is not a duration");
