@@ -15,13 +15,17 @@ import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.TlsConfig;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -246,15 +250,43 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
-  private static String advertisedHost(String bind) {
+  /**
+   * The address the node registers: {@code bind}, or for a wildcard bind the address the host name
+   * resolves to, unless that is a loopback address (as Debian's /etc/hosts makes it), which other
+   * hosts could not reach: then the first non-loopback IPv4 address of an interface that is up.
+   */
+  static String advertisedHost(String bind) {
     if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
       return bind;
     }
     try {
-      return InetAddress.getLocalHost().getHostAddress();
+      InetAddress local = InetAddress.getLocalHost();
+      if (!local.isLoopbackAddress()) {
+        return local.getHostAddress();
+      }
     } catch (UnknownHostException e) {
-      return "127.0.0.1";
+      // the host name does not resolve; look at the interfaces
     }
+    String found = firstInterfaceAddress();
+    return found != null ? found : "127.0.0.1";
+  }
+
+  static @Nullable String firstInterfaceAddress() {
+    try {
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+          if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+            return a.getHostAddress();
+          }
+        }
+      }
+    } catch (SocketException e) {
+      // no interfaces to list
+    }
+    return null;
   }
 
   private static final String VERSION =

@@ -239,4 +239,25 @@ class NodeRuntimeTest {
       }
     }
   }
+
+  @Test
+  void aWildcardBindRegistersAnAddressOtherHostsCanReachWhenThereIsOne() throws Exception {
+    assertThat(NodeRuntime.advertisedHost("10.1.2.3")).isEqualTo("10.1.2.3");
+    String advertised = NodeRuntime.advertisedHost("0.0.0.0");
+    boolean nameIsLoopback;
+    try {
+      nameIsLoopback = InetAddress.getLocalHost().isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      nameIsLoopback = true;
+    }
+    String external = NodeRuntime.firstInterfaceAddress();
+    if (!nameIsLoopback) {
+      assertThat(advertised).isEqualTo(InetAddress.getLocalHost().getHostAddress());
+    } else if (external != null) {
+      assertThat(advertised).isEqualTo(external);
+      assertThat(InetAddress.getByName(advertised).isLoopbackAddress()).isFalse();
+    } else {
+      assertThat(advertised).isEqualTo("127.0.0.1"); // a host with nothing but loopback
+    }
+  }
 }
