@@ -251,12 +251,15 @@ final class JsonGateway {
   }
 
   /**
-   * The HTTP status of a failed call: 503 when the service is unavailable or shed the call (try
-   * again later), 504 when a deadline passed, 502 for any other failure behind the gateway.
+   * The HTTP status of a failed call: 400 when the caller's arguments were refused (a null route
+   * key, or a service that answered INVALID_ARGUMENT), 503 when the service is unavailable or shed
+   * the call (try again later), 504 when a deadline passed, 502 for any other failure behind the
+   * gateway.
    */
   static int httpStatusOf(Throwable failure) {
     if (failure instanceof RpcException e) {
       return switch (e.status()) {
+        case INVALID_ARGUMENT -> 400;
         case UNAVAILABLE, RESOURCE_EXHAUSTED -> 503;
         case DEADLINE_EXCEEDED -> 504;
         default -> 502;
@@ -303,6 +306,7 @@ final class JsonGateway {
 
   private static String outcomeOf(int httpStatus) {
     return switch (httpStatus) {
+      case 400 -> "bad_request";
       case 503 -> "unavailable";
       case 504 -> "deadline";
       default -> "error";

@@ -41,6 +41,7 @@ final class CallCommand implements Callable<Integer> {
 
   @Parameters(
       index = "1",
+      arity = "0..1",
       paramLabel = "JSON-ARGS",
       defaultValue = "[]",
       description = "The arguments as a JSON array (default []).")
@@ -111,7 +112,15 @@ final class CallCommand implements Callable<Integer> {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
-        tried.add(gateway + ": " + e.getMessage());
+        // A refused connection comes as a ConnectException without a message.
+        tried.add(
+            gateway
+                + ": "
+                + (e.getMessage() != null
+                    ? e.getMessage()
+                    : e instanceof java.net.ConnectException
+                        ? "could not connect (nothing listening there, or the host is unreachable)"
+                        : e.getClass().getSimpleName()));
         continue;
       }
       if (r.statusCode() == 200) {

@@ -34,8 +34,10 @@ final class CoordCommand {
         names = "--coordinators",
         defaultValue = "127.0.0.1:7400",
         description =
-            "RPC endpoints (host:port,...) of the ensemble's coordinators and, for add, of the"
-                + " joining one (default ${DEFAULT-VALUE}).")
+            "RPC endpoints (host:port,...) of the ensemble's coordinators: for add, the joining"
+                + " one too; for remove, the removed one too while it runs, so that its copies of"
+                + " the groups are deleted (one that does not answer is taken as down)"
+                + " (default ${DEFAULT-VALUE}).")
     String coordinators = "127.0.0.1:7400";
 
     abstract boolean adding();

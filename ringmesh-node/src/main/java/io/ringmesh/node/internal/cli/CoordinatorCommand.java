@@ -114,7 +114,26 @@ final class CoordinatorCommand implements Callable<Integer> {
     Coordinator c;
     try {
       c = b.start();
+    } catch (IllegalArgumentException e) { // a setting the builder could only check at start
+      throw new CommandFailedException(e.getMessage(), 2);
     } catch (IOException | RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        String m = String.valueOf(t.getMessage());
+        if (t instanceof java.net.BindException || m.contains("Address already in use")) {
+          throw new CommandFailedException(
+              "--rpc-port "
+                  + rpcPort
+                  + " is already in use (another coordinator, node or process listens there);"
+                  + " stop it or give another --rpc-port");
+        }
+        if (m.contains("Cannot assign requested address")) {
+          throw new CommandFailedException(
+              "--bind "
+                  + bind
+                  + " is not an address of this host; give one of its addresses, or 0.0.0.0 for"
+                  + " all");
+        }
+      }
       throw new CommandFailedException("the coordinator did not start: " + e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -78,6 +78,10 @@ final class LockCommand {
 
     @Override
     public Integer call() throws InterruptedException {
+      if (wait.isZero() || wait.isNegative()) {
+        throw new CommandFailedException(
+            "--wait is " + Durations.format(wait) + "; give a positive duration, e.g. 1s", 2);
+      }
       // Closing the client on any way out closes its session, which releases a lease still held.
       try (LockClient locks = target.connect()) {
         long asked = System.nanoTime();

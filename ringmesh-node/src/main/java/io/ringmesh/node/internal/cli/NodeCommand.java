@@ -78,9 +78,7 @@ final class NodeCommand implements Callable<Integer> {
       description = "A service implementation class to host (repeatable; adds to the file's).")
   List<String> services = new ArrayList<>();
 
-  @Option(
-      names = "--session-ttl",
-      description = "Session TTL, e.g. 10s (default 10s, at least 1s).")
+  @Option(names = "--session-ttl", description = "Session TTL, e.g. 10s (default 10s; 1s to 1h).")
   @Nullable String sessionTtl;
 
   @Option(

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ringmesh.coord.Coordinator;
+import io.ringmesh.rpc.Endpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -168,7 +171,9 @@ public final class NodeConfig {
     ObjectMapper yaml =
         new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // 'roles: coordinator' as well as 'roles: [coordinator]', as the flag takes it
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     try {
       NodeConfig c = yaml.readValue(text.isBlank() ? "{}" : text, NodeConfig.class);
       return c == null ? new NodeConfig() : c;
@@ -184,9 +189,28 @@ public final class NodeConfig {
               + e.getPropertyName()
               + "'; the settings here are: "
               + known);
+    } catch (JsonMappingException e) {
+      String setting = setting(e.getPath());
+      throw new ConfigException(
+          where(file, e.getLocation())
+              + (setting.isEmpty() ? "" : setting + ": ")
+              + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(file, e.getLocation()) + e.getOriginalMessage());
     }
+  }
+
+  /** The setting a mapping error is about, as written in the file: {@code services[0].weight}. */
+  private static String setting(List<JsonMappingException.Reference> path) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : path) {
+      if (r.getFieldName() != null) {
+        b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
   }
 
   private static String where(Path file, @Nullable JsonLocation at) {
@@ -205,11 +229,19 @@ public final class NodeConfig {
       }
     }
     port("rpc-port", rpcPort);
+    if (rpcPort == 0 && id == null && !(isCoordinator() && coordinator.self != null)) {
+      throw new ConfigException(
+          "rpc-port 0 needs an 'id' (--id): the default id node-<rpc-port> would be node-0 for"
+              + " every such node, and nodes with one id replace each other in the registry");
+    }
     port("admin-port", adminPort);
     port("coordinator.port", coordinator.port);
     duration("session-ttl", sessionTtl);
     if (sessionTtl().compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigException("session-ttl is " + sessionTtl + "; the shortest is 1s");
+    }
+    if (sessionTtl().compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException("session-ttl is " + sessionTtl + "; the longest is 1h");
     }
     if (drainDelay().compareTo(MAX_DRAIN_DELAY) > 0) {
       throw new ConfigException(
@@ -224,6 +256,23 @@ public final class NodeConfig {
       throw new ConfigException(
           "coordinator.peers and coordinator.self go together: both for an ensemble member,"
               + " neither for a coordinator alone");
+    }
+    if (coordinator.peers != null && coordinator.self != null) {
+      peers(coordinator.peers, coordinator.self);
+    }
+    if (coordinators != null && !coordinators.isBlank()) {
+      for (String entry : coordinators.split(",", -1)) {
+        try {
+          Endpoint.parse(entry.strip());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(
+              "coordinators is '"
+                  + coordinators
+                  + "': "
+                  + e.getMessage()
+                  + "; give every coordinator's client host:port, comma-separated");
+        }
+      }
     }
     if (coordinator.join && coordinator.peers == null) {
       throw new ConfigException(
@@ -317,6 +366,28 @@ public final class NodeConfig {
       return Durations.parse(value);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(setting + ": " + e.getMessage());
+    }
+  }
+
+  /** Checks the ensemble's {@code id=host:raftPort,...} list, and that {@code self} is in it. */
+  private static void peers(String peers, String self) {
+    try {
+      Coordinator.builder().peers(peers); // parses it, naming the bad entry
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("coordinator.peers: " + e.getMessage());
+    }
+    List<String> ids = new ArrayList<>();
+    for (String entry : peers.split(",")) {
+      String e = entry.strip();
+      ids.add(e.substring(0, e.indexOf('=')));
+    }
+    if (!ids.contains(self)) {
+      throw new ConfigException(
+          "coordinator.self is '"
+              + self
+              + "', which is not an id in coordinator.peers "
+              + ids
+              + "; give this coordinator's own id there");
     }
   }
 

@@ -15,13 +15,17 @@ import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.TlsConfig;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -114,14 +118,16 @@ public final class NodeRuntime implements AutoCloseable {
                 .port(config.rpcPort)
                 .interceptor(call -> p.served.increment());
         if (config.tls != null && config.tls.cert != null && config.tls.key != null) {
-          TlsConfig.Builder tls =
-              TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key));
-          sb.tls(tls.build());
+          try {
+            sb.tls(TlsConfig.forServer(Path.of(config.tls.cert), Path.of(config.tls.key)).build());
+          } catch (IllegalArgumentException e) {
+            throw new NodeConfig.ConfigException("tls.cert, tls.key: " + e.getMessage());
+          }
         }
         for (HostedService s : p.services) {
           s.addTo(sb);
         }
-        p.rpcServer = bound("rpc-port", config.rpcPort, () -> sb.build().start());
+        p.rpcServer = bound("rpc-port", config.rpcPort, config.bind, () -> sb.build().start());
         progress.accept(
             "serving " + p.services.size() + " service(s) on port " + p.rpcServer.port());
       }
@@ -151,7 +157,7 @@ public final class NodeRuntime implements AutoCloseable {
               .bindAddress(config.bind)
               .port(config.adminPort)
               .meterRegistry(p.meters);
-      p.admin = bound("admin-port", config.adminPort, ab::start);
+      p.admin = bound("admin-port", config.adminPort, config.bind, ab::start);
       progress.accept(
           "admin HTTP and dashboard on http://"
               + advertisedHost(config.bind)
@@ -215,7 +221,11 @@ public final class NodeRuntime implements AutoCloseable {
       try {
         return b.build();
       } catch (LockException e) {
-        if (e.code() != LockException.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+        if (e.code() != LockException.Code.UNAVAILABLE) {
+          throw new NodeStartException(
+              "the coordinators refused this node's session: " + e.getMessage(), e);
+        }
+        if (System.nanoTime() > deadline) {
           throw new NodeStartException(
               "no coordinator answered within "
                   + COORDINATOR_WAIT.toSeconds()
@@ -240,15 +250,43 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
-  private static String advertisedHost(String bind) {
+  /**
+   * The address the node registers: {@code bind}, or for a wildcard bind the address the host name
+   * resolves to, unless that is a loopback address (as Debian's /etc/hosts makes it), which other
+   * hosts could not reach: then the first non-loopback IPv4 address of an interface that is up.
+   */
+  static String advertisedHost(String bind) {
     if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
       return bind;
     }
     try {
-      return InetAddress.getLocalHost().getHostAddress();
+      InetAddress local = InetAddress.getLocalHost();
+      if (!local.isLoopbackAddress()) {
+        return local.getHostAddress();
+      }
     } catch (UnknownHostException e) {
-      return "127.0.0.1";
+      // the host name does not resolve; look at the interfaces
     }
+    String found = firstInterfaceAddress();
+    return found != null ? found : "127.0.0.1";
+  }
+
+  static @Nullable String firstInterfaceAddress() {
+    try {
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+          if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+            return a.getHostAddress();
+          }
+        }
+      }
+    } catch (SocketException e) {
+      // no interfaces to list
+    }
+    return null;
   }
 
   private static final String VERSION =
@@ -348,6 +386,7 @@ public final class NodeRuntime implements AutoCloseable {
     return bound(
         "coordinator.port",
         c.port,
+        config.bind,
         () -> {
           try {
             return b.start();
@@ -365,18 +404,32 @@ public final class NodeRuntime implements AutoCloseable {
     Duration third = config.sessionTtl().dividedBy(3);
     RpcClient.Builder b = RpcClient.builder().keepAlive(third, third);
     if (config.tls != null && config.tls.trust != null) {
-      TlsConfig.Builder tls = TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust));
-      b.tls(tls.build());
+      try {
+        b.tls(TlsConfig.forClient().trustedCertificates(Path.of(config.tls.trust)).build());
+      } catch (IllegalArgumentException e) {
+        throw new NodeConfig.ConfigException("tls.trust: " + e.getMessage());
+      }
     }
     return b.build();
   }
 
   /** Runs {@code start}; a bind failure anywhere in its causes names the setting and port. */
-  static <T> T bound(String setting, int port, java.util.function.Supplier<T> start) {
+  static <T> T bound(String setting, int port, String bind, java.util.function.Supplier<T> start) {
     try {
       return start.get();
     } catch (Exception e) { // Netty rethrows its native bind error undeclared
       for (Throwable t = e; t != null; t = t.getCause()) {
+        if (String.valueOf(t.getMessage()).contains("Cannot assign requested address")) {
+          throw new NodeStartException(
+              setting
+                  + " "
+                  + port
+                  + " cannot be opened on bind address "
+                  + bind
+                  + ", which is not an address of this host; set 'bind' to one of its addresses,"
+                  + " or 0.0.0.0 for all",
+              e);
+        }
         if (t instanceof BindException
             || String.valueOf(t.getMessage()).contains("Address already in use")) {
           throw new NodeStartException(

@@ -214,6 +214,15 @@ class JsonGatewayTest {
   }
 
   @Test
+  void aCallRefusedAsInvalidArgumentIs400NamingServiceAndStatus() throws Exception {
+    HttpResponse<String> r = call("/call/calc/fail", "[\"INVALID_ARGUMENT\"]");
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonNode body = json(r);
+    assertThat(body.get("error").asText()).contains("calc.fail").contains("INVALID_ARGUMENT");
+    assertThat(body.get("status").asText()).isEqualTo("INVALID_ARGUMENT");
+  }
+
+  @Test
   void otherFailuresAre502() throws Exception {
     HttpResponse<String> app = call("/call/calc/fail", "[\"APPLICATION_ERROR\"]");
     assertThat(app.statusCode()).isEqualTo(502);

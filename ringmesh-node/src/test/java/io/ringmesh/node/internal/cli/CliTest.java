@@ -84,6 +84,25 @@ class CliTest {
   }
 
   @Test
+  void nodeWithMalformedCoordinatorsOrPeersExitsTwoNamingTheSetting() {
+    Run coordinators =
+        run("node", "--roles", "service", "--coordinators", "nohost", "--service", "a.B");
+    assertThat(coordinators.exitCode()).as(coordinators.err()).isEqualTo(2);
+    assertThat(coordinators.err()).contains("coordinators is 'nohost'");
+    Run self =
+        run(
+            "node",
+            "--coordinators",
+            "127.0.0.1:7400",
+            "--peers",
+            "c1=127.0.0.1:7410",
+            "--self",
+            "c9");
+    assertThat(self.exitCode()).as(self.err()).isEqualTo(2);
+    assertThat(self.err()).contains("coordinator.self is 'c9'", "[c1]");
+  }
+
+  @Test
   void unknownOptionExitsTwoWithASuggestion() {
     Run r = run("ring", "simulate", "--algorithm", "ring", "--nodez", "3", "--keys", "10");
     assertThat(r.exitCode()).isEqualTo(2);

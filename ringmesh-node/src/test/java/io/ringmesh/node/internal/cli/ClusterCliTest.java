@@ -79,6 +79,23 @@ class ClusterCliTest {
   }
 
   @Test
+  void aGatewayThatDoesNotAnswerIsNamedWithWhatWentWrong() throws Exception {
+    int port = CliTest.closedPort();
+    Run r = CliTest.run("call", "examples.pricing.v1.quote", "--node", "127.0.0.1:" + port);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("127.0.0.1:" + port + ": could not connect")
+        .doesNotContain(": null");
+  }
+
+  @Test
+  void theJsonArgumentsAreOptionalInTheUsage() {
+    Run r = CliTest.run("call", "--help");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("SERVICE.METHOD [JSON-ARGS]");
+  }
+
+  @Test
   void aTargetWithoutAMethodIsAUsageError() {
     Run r = CliTest.run("call", "quote", "[]");
     assertThat(r.exitCode()).isEqualTo(2);

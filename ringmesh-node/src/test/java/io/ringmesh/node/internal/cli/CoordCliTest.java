@@ -62,4 +62,12 @@ class CoordCliTest {
     assertThat(join.exitCode()).isEqualTo(2);
     assertThat(join.err()).contains("--join needs --peers and --self");
   }
+
+  @Test
+  void removeHelpSaysToListTheRemovedCoordinatorWhileItRuns() {
+    Run r = CliTest.run("coord", "remove", "--help");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out().replaceAll("\\s+", " "))
+        .contains("for remove, the removed one too while it runs");
+  }
 }

@@ -91,6 +91,10 @@ class LockCliTest {
     assertThat(duration.exitCode()).isEqualTo(2);
     assertThat(duration.err()).contains("'5 seconds' is not a duration");
 
+    Run noWait = CliTest.run("lock", "acquire", "x", "--wait", "0s");
+    assertThat(noWait.exitCode()).isEqualTo(2);
+    assertThat(noWait.err()).contains("--wait is 0s").doesNotContain("PT0S", "tryAcquire");
+
     Run list = CliTest.run("lock", "status", "x", "--coordinators", "127.0.0.1:7400,nonsense");
     assertThat(list.exitCode()).isEqualTo(2);
     assertThat(list.err()).contains("'nonsense'");
@@ -98,5 +102,33 @@ class LockCliTest {
     Run half = CliTest.run("coordinator", "--peers", "a=127.0.0.1:9000");
     assertThat(half.exitCode()).isEqualTo(2);
     assertThat(half.err()).contains("--peers and --self go together");
+  }
+
+  @Test
+  void coordinatorStartErrorsNameTheFlag() throws Exception {
+    Run self =
+        CliTest.run(
+            "coordinator",
+            "--peers",
+            "c1=127.0.0.1:9000",
+            "--self",
+            "c9",
+            "--data",
+            dir.resolve("self").toString());
+    assertThat(self.exitCode()).as(self.err()).isEqualTo(2);
+    assertThat(self.err()).contains("self id 'c9' is not in the peer list [c1]");
+
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run inUse =
+          CliTest.run(
+              "coordinator",
+              "--rpc-port",
+              String.valueOf(taken.getLocalPort()),
+              "--data",
+              dir.resolve("in-use").toString());
+      assertThat(inUse.exitCode()).as(inUse.err()).isEqualTo(1);
+      assertThat(inUse.err()).contains("--rpc-port " + taken.getLocalPort() + " is already in use");
+    }
   }
 }

@@ -84,9 +84,22 @@ class NodeConfigTest {
   }
 
   @Test
-  void aMistypedValueNamesItsLine() throws IOException {
+  void aMistypedValueNamesItsLineAndSetting() throws IOException {
     Path f = write("id: n1\nadmin-port: lots\n");
-    assertThatThrownBy(() -> NodeConfig.read(f)).hasMessageContaining("line 2");
+    assertThatThrownBy(() -> NodeConfig.read(f))
+        .hasMessageContaining("line 2")
+        .hasMessageContaining("admin-port: ");
+    Path w = write("services:\n  - class: a.B\n    weight: heavy\n");
+    assertThatThrownBy(() -> NodeConfig.read(w))
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("services[0].weight: ");
+  }
+
+  @Test
+  void aSingleRoleNeedNotBeAList() throws IOException {
+    NodeConfig c = NodeConfig.read(write("roles: coordinator\n"));
+    c.validate();
+    assertThat(c.roles).containsExactly("coordinator");
   }
 
   @Test
@@ -106,6 +119,9 @@ class NodeConfigTest {
     NodeConfig t = new NodeConfig();
     t.sessionTtl = "500ms";
     assertThatThrownBy(t::validate).hasMessageContaining("session-ttl").hasMessageContaining("1s");
+    NodeConfig h = new NodeConfig();
+    h.sessionTtl = "2h";
+    assertThatThrownBy(h::validate).hasMessageContaining("session-ttl is 2h; the longest is 1h");
     NodeConfig s = new NodeConfig();
     s.sessionTtl = "ten";
     assertThatThrownBy(s::validate).hasMessageContaining("session-ttl: 'ten' is not a duration");
@@ -125,5 +141,53 @@ class NodeConfigTest {
     NodeConfig e = new NodeConfig();
     e.coordinator.electionTimeout = "2s..1s";
     assertThatThrownBy(e::validate).hasMessageContaining("coordinator.election-timeout");
+  }
+
+  @Test
+  void malformedCoordinatorAddressesAreWrongSettingsNamingTheSetting() {
+    NodeConfig c = new NodeConfig();
+    c.coordinators = "127.0.0.1:7400,nohost";
+    assertThatThrownBy(c::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinators is '127.0.0.1:7400,nohost'")
+        .hasMessageContaining("'nohost' is not host:port");
+
+    NodeConfig p = new NodeConfig();
+    p.coordinators = "127.0.0.1:7400";
+    p.coordinator.peers = "garbage";
+    p.coordinator.self = "c1";
+    assertThatThrownBy(p::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinator.peers")
+        .hasMessageContaining("'garbage'");
+
+    NodeConfig s = new NodeConfig();
+    s.coordinators = "127.0.0.1:7400";
+    s.coordinator.peers = "c1=127.0.0.1:7410, c2=127.0.0.1:7411";
+    s.coordinator.self = "c9";
+    assertThatThrownBy(s::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("coordinator.self is 'c9'")
+        .hasMessageContaining("[c1, c2]");
+    s.coordinator.self = "c2";
+    s.validate();
+  }
+
+  @Test
+  void anyFreeRpcPortNeedsAnIdSinceTheDefaultIdWouldBeNodeZeroForEveryNode() {
+    NodeConfig c = new NodeConfig();
+    c.rpcPort = 0;
+    assertThatThrownBy(c::validate)
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("rpc-port 0 needs an 'id'")
+        .hasMessageContaining("node-0");
+    c.id = "n1";
+    c.validate();
+    NodeConfig member = new NodeConfig();
+    member.rpcPort = 0;
+    member.coordinators = "127.0.0.1:7400";
+    member.coordinator.peers = "c1=127.0.0.1:7410";
+    member.coordinator.self = "c1";
+    member.validate(); // its id is coordinator.self
   }
 }

@@ -163,6 +163,35 @@ class NodeRuntimeTest {
   }
 
   @Test
+  void aBindAddressThatIsNotThisHostsNamesTheSetting() {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.bind = "192.0.2.1"; // TEST-NET-1: no host has it
+    assertThatThrownBy(() -> NodeRuntime.start(c, s -> {}))
+        .isInstanceOf(NodeStartException.class)
+        .hasMessageContaining("bind address 192.0.2.1")
+        .hasMessageContaining("set 'bind'");
+  }
+
+  @Test
+  void aTlsFileThatIsNotThereIsAWrongSettingNamingIt() {
+    NodeConfig c = embedded(dir.resolve("data"));
+    c.tls = new NodeConfig.TlsSettings();
+    c.tls.trust = dir.resolve("no-ca.pem").toString();
+    assertThatThrownBy(() -> NodeRuntime.start(c, s -> {}))
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("tls.trust")
+        .hasMessageContaining("no-ca.pem");
+    NodeConfig d = embedded(dir.resolve("data"));
+    d.tls = new NodeConfig.TlsSettings();
+    d.tls.cert = dir.resolve("no-cert.pem").toString();
+    d.tls.key = dir.resolve("no-key.pem").toString();
+    assertThatThrownBy(() -> NodeRuntime.start(d, s -> {}))
+        .isInstanceOf(NodeConfig.ConfigException.class)
+        .hasMessageContaining("tls.cert")
+        .hasMessageContaining("no-cert.pem");
+  }
+
+  @Test
   void aDataDirectoryThatCannotBeCreatedIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
     NodeConfig c = embedded(file.resolve("data"));
@@ -208,6 +237,27 @@ class NodeRuntimeTest {
       } else {
         closing.join(TimeUnit.SECONDS.toMillis(30));
       }
+    }
+  }
+
+  @Test
+  void aWildcardBindRegistersAnAddressOtherHostsCanReachWhenThereIsOne() throws Exception {
+    assertThat(NodeRuntime.advertisedHost("10.1.2.3")).isEqualTo("10.1.2.3");
+    String advertised = NodeRuntime.advertisedHost("0.0.0.0");
+    boolean nameIsLoopback;
+    try {
+      nameIsLoopback = InetAddress.getLocalHost().isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      nameIsLoopback = true;
+    }
+    String external = NodeRuntime.firstInterfaceAddress();
+    if (!nameIsLoopback) {
+      assertThat(advertised).isEqualTo(InetAddress.getLocalHost().getHostAddress());
+    } else if (external != null) {
+      assertThat(advertised).isEqualTo(external);
+      assertThat(InetAddress.getByName(advertised).isLoopbackAddress()).isFalse();
+    } else {
+      assertThat(advertised).isEqualTo("127.0.0.1"); // a host with nothing but loopback
     }
   }
 }
