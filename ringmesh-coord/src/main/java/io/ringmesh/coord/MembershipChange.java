@@ -602,7 +602,10 @@ public final class MembershipChange implements AutoCloseable {
       for (String peer : removed) {
         if (!reachable.contains(peer)) {
           progress.accept(
-              " ... " + peer + " is down; delete its data directory rather than restart it");
+              " ... "
+                  + peer
+                  + " did not answer at --coordinators (down, or not listed), so its copy stays;"
+                  + " delete its data directory rather than restart it");
           continue;
         }
         try {
