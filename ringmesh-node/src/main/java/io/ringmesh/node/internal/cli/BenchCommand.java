@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Run benchmarks beside their peers (JMH; minutes, or seconds with --quick).",
+    description =
+        "Run benchmarks beside their peers (JMH; minutes each, --quick for a short smoke run).",
     subcommands = {
       BenchCommand.Ring.class,
       BenchCommand.Rpc.class,
