@@ -45,6 +45,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
@@ -56,6 +59,7 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -280,8 +284,61 @@ public final class ShardService implements LockStateMachine.Listener {
           "session " + session + " is unknown on " + label + ": it expired or was closed",
           Optional.empty());
     }
+    if (!inTouchWithMajority()) {
+      return new ShardOutcome(
+          shard,
+          Status.UNAVAILABLE,
+          label
+              + "'s leader has not heard from a majority of its group within the minimum election"
+              + " timeout (it may have been paused and replaced); retry",
+          Optional.empty());
+    }
     lastHeard.put(session, time.nanoTime());
     return new ShardOutcome(shard, Status.OK, "renewed", Optional.empty());
+  }
+
+  /*
+   * A heartbeat is answered from this leader's memory, not through the log, so a leader that was
+   * paused (a GC pause, SIGSTOP) and resumes still believing it leads would renew sessions that
+   * the group's new leader is about to expire, and the client would keep a lease the new leader
+   * has given to another. Raft's leader lease closes that (Ongaro's thesis, section 6.4.1): a
+   * follower that answered this leader at time t neither votes nor times out before t + the
+   * minimum election timeout, so while a majority has answered within that timeout no other
+   * leader can have been elected. Ratis keeps each follower's last answer; a heartbeat is renewed
+   * only while a majority (this leader counted) answered within the minimum election timeout.
+   * Like Raft's own lease it assumes the machines' clocks run at about the same rate.
+   */
+  private boolean inTouchWithMajority() {
+    RaftServer s = server;
+    if (s == null) {
+      return false;
+    }
+    try {
+      long leaseMillis =
+          RaftServerConfigKeys.Rpc.timeoutMin(s.getProperties()).toLong(TimeUnit.MILLISECONDS);
+      return majorityAnsweredWithin(
+          s.getDivision(groupId).getInfo().getRoleInfoProto(), leaseMillis);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a majority of the group, this leader counted, answered it within {@code leaseMillis},
+   * from a leader's role information; false for any other role.
+   */
+  static boolean majorityAnsweredWithin(RoleInfoProto role, long leaseMillis) {
+    if (role.getRole() != RaftPeerRole.LEADER) {
+      return false;
+    }
+    List<ServerRpcProto> followers = role.getLeaderInfo().getFollowerInfoList();
+    int answered = 1;
+    for (ServerRpcProto f : followers) {
+      if (f.getLastRpcElapsedTimeMs() < leaseMillis) {
+        answered++;
+      }
+    }
+    return answered > (followers.size() + 1) / 2;
   }
 
   private static final ThreadLocal<Boolean> IN_PROCESS = ThreadLocal.withInitial(() -> false);
