@@ -45,6 +45,10 @@ final class CoordCommand {
     @Override
     public Integer call() {
       String verb = adding() ? "add" : "remove";
+      // Progress comes in pieces of a line ("shard 3: adding c4 ... caught up"); a failure ends a
+      // line left open, and only then.
+      java.util.concurrent.atomic.AtomicBoolean midLine =
+          new java.util.concurrent.atomic.AtomicBoolean();
       MembershipChange change;
       try {
         change =
@@ -54,6 +58,7 @@ final class CoordCommand {
                     text -> {
                       System.out.print(text);
                       System.out.flush();
+                      midLine.set(!text.endsWith("\n"));
                     })
                 .build();
       } catch (IllegalArgumentException e) {
@@ -64,7 +69,9 @@ final class CoordCommand {
         System.out.printf("%s %s: the ensemble is now %s%n", verb, r.coordinator(), r.members());
         return 0;
       } catch (MembershipException e) {
-        System.out.println();
+        if (midLine.get()) {
+          System.out.println();
+        }
         throw new CommandFailedException(
             "could not " + verb + " " + id + ": " + e.getMessage(), e.badRequest() ? 2 : 1);
       }

@@ -17,6 +17,10 @@ public final class Durations {
    */
   public static Duration parse(String value) {
     Matcher m = FORM.matcher(value.strip());
+    if (!m.matches() && value.strip().startsWith("-")) {
+      throw new IllegalArgumentException(
+          "'" + value + "' is negative; a duration is 0 or more, e.g. 500ms, 10s, 2m or 1h");
+    }
     if (!m.matches()) {
       throw new IllegalArgumentException(
           "'" + value + "' is not a duration; write a number and a unit: 500ms, 10s, 2m or 1h");

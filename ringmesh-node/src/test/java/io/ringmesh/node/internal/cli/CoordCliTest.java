@@ -28,6 +28,7 @@ class CoordCliTest {
           .contains("could not remove c9")
           .contains("unknown coordinator id 'c9'")
           .contains("[coord-0]");
+      assertThat(unknown.out()).as("a refusal before any progress prints nothing").isEmpty();
 
       Run last = CliTest.run("coord", "remove", "coord-0", "--coordinators", at);
       assertThat(last.exitCode()).as(last.err()).isEqualTo(2);

@@ -22,6 +22,12 @@ class DurationsTest {
   }
 
   @Test
+  void aNegativeValueIsCalledNegative() {
+    assertThatThrownBy(() -> Durations.parse("-1s"))
+        .hasMessage("'-1s' is negative; a duration is 0 or more, e.g. 500ms, 10s, 2m or 1h");
+  }
+
+  @Test
   void aValueThatIsNotADurationIsNamedWithTheForms() {
     assertThatThrownBy(() -> Durations.parse("5 seconds"))
         .hasMessage(
