@@ -90,6 +90,10 @@ public final class ShardService implements LockStateMachine.Listener {
   private final AtomicLong callIds = new AtomicLong();
 
   private volatile @Nullable RaftServer server;
+
+  /** The leader lease for heartbeats: the minimum election timeout (see inTouchWithMajority). */
+  private volatile long leaseMillis;
+
   private volatile @Nullable LockStateMachine stateMachine;
   private volatile boolean closed;
 
@@ -215,6 +219,9 @@ public final class ShardService implements LockStateMachine.Listener {
 
   /** Binds the started Ratis server that hosts this shard's group. */
   public void attach(RaftServer raftServer) {
+    this.leaseMillis =
+        RaftServerConfigKeys.Rpc.timeoutMin(raftServer.getProperties())
+            .toLong(TimeUnit.MILLISECONDS);
     this.server = raftServer;
   }
 
@@ -314,8 +321,6 @@ public final class ShardService implements LockStateMachine.Listener {
       return false;
     }
     try {
-      long leaseMillis =
-          RaftServerConfigKeys.Rpc.timeoutMin(s.getProperties()).toLong(TimeUnit.MILLISECONDS);
       return majorityAnsweredWithin(
           s.getDivision(groupId).getInfo().getRoleInfoProto(), leaseMillis);
     } catch (java.io.IOException e) {
