@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * reset (RST), as after a middlebox or a peer that vanished, where neither end closed the
  * connection itself. A Netty server may see it as a read error or first as the input's end,
  * depending on how epoll reports it; tests must accept either. New connections are accepted until
- * {@link #close()}.
+ * {@link #close()}. Thread-safe.
  */
 public final class ResettingRelay implements AutoCloseable {
   private final ServerSocket listener;

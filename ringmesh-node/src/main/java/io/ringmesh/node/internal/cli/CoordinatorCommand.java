@@ -2,6 +2,8 @@ package io.ringmesh.node.internal.cli;
 
 import io.ringmesh.coord.Coordinator;
 import io.ringmesh.node.internal.runtime.NodeConfig;
+import io.ringmesh.node.internal.runtime.NodeRuntime;
+import io.ringmesh.node.internal.runtime.NodeStartException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,27 +115,25 @@ final class CoordinatorCommand implements Callable<Integer> {
         "ringmesh coordinator: starting from " + data.toAbsolutePath() + " (electing leaders) ...");
     Coordinator c;
     try {
-      c = b.start();
+      c =
+          NodeRuntime.bound(
+              "--rpc-port",
+              rpcPort,
+              "--bind",
+              bind,
+              () -> {
+                try {
+                  return b.start();
+                } catch (IOException e) {
+                  throw new NodeStartException(
+                      "the coordinator did not start: " + e.getMessage(), e);
+                }
+              });
     } catch (IllegalArgumentException e) { // a setting the builder could only check at start
       throw new CommandFailedException(e.getMessage(), 2);
-    } catch (IOException | RuntimeException e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        String m = String.valueOf(t.getMessage());
-        if (t instanceof java.net.BindException || m.contains("Address already in use")) {
-          throw new CommandFailedException(
-              "--rpc-port "
-                  + rpcPort
-                  + " is already in use (another coordinator, node or process listens there);"
-                  + " stop it or give another --rpc-port");
-        }
-        if (m.contains("Cannot assign requested address")) {
-          throw new CommandFailedException(
-              "--bind "
-                  + bind
-                  + " is not an address of this host; give one of its addresses, or 0.0.0.0 for"
-                  + " all");
-        }
-      }
+    } catch (NodeStartException e) {
+      throw new CommandFailedException(e.getMessage());
+    } catch (RuntimeException e) {
       throw new CommandFailedException("the coordinator did not start: " + e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -415,6 +415,20 @@ public final class NodeRuntime implements AutoCloseable {
 
   /** Runs {@code start}; a bind failure anywhere in its causes names the setting and port. */
   static <T> T bound(String setting, int port, String bind, java.util.function.Supplier<T> start) {
+    return bound(setting, port, "'bind'", bind, start);
+  }
+
+  /**
+   * Runs {@code start}, which opens {@code port} on {@code bind}; a bind failure anywhere in its
+   * causes becomes a {@link NodeStartException} naming the port's setting, or {@code bindSetting}
+   * when the address is not this host's. Any other failure passes through unchanged.
+   */
+  public static <T> T bound(
+      String setting,
+      int port,
+      String bindSetting,
+      String bind,
+      java.util.function.Supplier<T> start) {
     try {
       return start.get();
     } catch (Exception e) { // Netty rethrows its native bind error undeclared
@@ -426,8 +440,9 @@ public final class NodeRuntime implements AutoCloseable {
                   + port
                   + " cannot be opened on bind address "
                   + bind
-                  + ", which is not an address of this host; set 'bind' to one of its addresses,"
-                  + " or 0.0.0.0 for all",
+                  + ", which is not an address of this host; set "
+                  + bindSetting
+                  + " to one of its addresses, or 0.0.0.0 for all",
               e);
         }
         if (t instanceof BindException
