@@ -289,7 +289,8 @@ public final class ClusterClient implements AutoCloseable {
      * Outlier ejection: after {@code consecutiveFailures} failures in a row to reach a node ({@code
      * UNAVAILABLE}, or a deadline that passed before the request could be sent) the node is skipped
      * for {@code base}, doubling with each ejection in a row up to {@code max}; 5, 1 s and 30 s by
-     * default.
+     * default. A call that gave up waiting for a connection that had been coming up for less than 1
+     * s is not counted: its deadline was merely shorter than the handshake.
      */
     public Builder outlierEjection(int consecutiveFailures, Duration base, Duration max) {
       if (consecutiveFailures < 1) {

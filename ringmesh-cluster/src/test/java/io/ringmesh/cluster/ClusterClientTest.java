@@ -11,6 +11,7 @@ import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.RpcServer;
 import io.ringmesh.rpc.Status;
+import io.ringmesh.rpc.testing.ResettingRelay;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -377,17 +378,60 @@ class ClusterClientTest extends RoutedCallsTestBase {
                     .ticker(new FakeTicker()) // ejections never end by themselves
                     .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)))
             .proxy(Kv.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)));
-    for (int i = 0; i < 2; i++) {
-      assertThatThrownBy(() -> kv.owner(key))
+    List<RpcException> failures = new ArrayList<>();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String owner = null;
+    while (owner == null) {
+      try {
+        owner = kv.owner(key);
+      } catch (RpcException e) {
+        assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED);
+        assertThat(e.neverSent()).isTrue();
+        failures.add(e);
+        assertThat(System.nanoTime() - giveUp).as("node-0 ejected within 10 s").isNegative();
+      }
+    }
+    // node-0 is ejected, and its keys go to the next node; the two failures that ejected it came
+    // once its connection had been coming up for a SYN retransmission (1 s), none before.
+    assertThat(owner).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
+    assertThat(failures).hasSizeGreaterThanOrEqualTo(3);
+    Duration unreachableAfter = Duration.ofSeconds(1);
+    assertThat(failures.subList(failures.size() - 2, failures.size()))
+        .allSatisfy(e -> assertThat(e.connectingFor()).isGreaterThanOrEqualTo(unreachableAfter));
+    assertThat(failures.get(failures.size() - 3).connectingFor()).isLessThan(unreachableAfter);
+  }
+
+  @Test
+  void shortDeadlinesOnAConnectionStillComingUpDoNotEjectTheNode() throws Exception {
+    TestCluster c = cluster(3);
+    String key = keyOn(c, "node-0");
+    // node-0 is healthy, behind a relay that holds its handshake back, as a slow network would.
+    ResettingRelay relay = closeLater(new ResettingRelay(c.port("node-0")));
+    relay.hold();
+    c.discovery.add(
+        TestCluster.SERVICE, ServiceInstance.of("node-0", Endpoint.of("127.0.0.1", relay.port())));
+    ClusterClient client =
+        client(
+            c,
+            base()
+                .maxAttempts(1)
+                .ticker(new FakeTicker()) // an ejection would outlast the test
+                .outlierEjection(2, Duration.ofSeconds(10), Duration.ofSeconds(60)));
+    Kv hasty = client.proxy(Kv.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(20)));
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> hasty.owner(key))
           .isInstanceOfSatisfying(
               RpcException.class,
               e -> {
                 assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED);
                 assertThat(e.neverSent()).isTrue();
+                assertThat(e.connectingFor()).isPositive().isLessThan(Duration.ofSeconds(1));
               });
     }
-    // Two failures to reach it: node-0 is ejected, and its keys go to the next node.
-    assertThat(kv.owner(key)).isEqualTo(c.ring().preferenceList(key, 2).get(1).id());
+    relay.release();
+    // Three failures against a threshold of two, yet node-0 still has its keys: a deadline
+    // shorter than the handshake says nothing of the node.
+    assertThat(client.proxy(Kv.class).owner(key)).isEqualTo("node-0");
   }
 
   @Test

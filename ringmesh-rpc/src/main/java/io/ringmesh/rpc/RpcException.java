@@ -1,5 +1,6 @@
 package io.ringmesh.rpc;
 
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -25,15 +26,16 @@ public final class RpcException extends RuntimeException {
   private final @Nullable String errorType;
   private final boolean neverSent;
   private final boolean notExecuted;
+  private final long connectingNanos;
 
   /** An exception with this status and message, not known to be unexecuted. */
   public RpcException(Status status, String message) {
-    this(status, message, null, false, false, null, true);
+    this(status, message, null, false, false, null, 0, true);
   }
 
   /** An exception with this status, message and cause (the cause never travels). */
   public RpcException(Status status, String message, @Nullable Throwable cause) {
-    this(status, message, null, false, false, cause, true);
+    this(status, message, null, false, false, cause, 0, true);
   }
 
   private RpcException(
@@ -43,6 +45,7 @@ public final class RpcException extends RuntimeException {
       boolean neverSent,
       boolean notExecuted,
       @Nullable Throwable cause,
+      long connectingNanos,
       boolean stackTrace) {
     super(message, cause, true, stackTrace);
     if (Objects.requireNonNull(status, "status") == Status.OK) {
@@ -52,6 +55,7 @@ public final class RpcException extends RuntimeException {
     this.errorType = errorType;
     this.neverSent = neverSent;
     this.notExecuted = notExecuted || neverSent;
+    this.connectingNanos = connectingNanos;
   }
 
   /**
@@ -66,6 +70,7 @@ public final class RpcException extends RuntimeException {
         false,
         false,
         null,
+        0,
         true);
   }
 
@@ -80,7 +85,16 @@ public final class RpcException extends RuntimeException {
       boolean neverSent,
       boolean notExecuted,
       @Nullable Throwable cause) {
-    return new RpcException(status, message, errorType, neverSent, notExecuted, cause, false);
+    return new RpcException(status, message, errorType, neverSent, notExecuted, cause, 0, false);
+  }
+
+  /**
+   * Internal: a call never sent because its connection was still coming up, after {@code
+   * connecting}, when the call's deadline or connect wait ran out. Made by the transport.
+   */
+  public static RpcException whileConnecting(Status status, String message, Duration connecting) {
+    return new RpcException(
+        status, message, null, true, true, null, Math.max(1, connecting.toNanos()), false);
   }
 
   /** The status; never {@link Status#OK}. */
@@ -102,6 +116,17 @@ public final class RpcException extends RuntimeException {
   }
 
   /**
+   * For a call that was not sent because its connection was still being set up (TCP connect and
+   * handshake) when the call's deadline or connect wait ran out: how long that connection had been
+   * coming up. {@link Duration#ZERO} for every other failure. A short time says nothing of the
+   * endpoint, since the caller's deadline may have been shorter than a handshake takes; one past
+   * the first SYN retransmission (1 s) suggests the endpoint cannot be reached.
+   */
+  public Duration connectingFor() {
+    return Duration.ofNanos(connectingNanos);
+  }
+
+  /**
    * True if the server certainly did not run the handler: the request was never sent, or the server
    * refused it before dispatch (shutting down, overloaded, expired, unknown method).
    */
@@ -115,7 +140,7 @@ public final class RpcException extends RuntimeException {
    */
   public RpcException withCallerStackTrace() {
     return new RpcException(
-        status, getMessage(), errorType, neverSent, notExecuted, getCause(), true);
+        status, getMessage(), errorType, neverSent, notExecuted, getCause(), connectingNanos, true);
   }
 
   @Override

@@ -65,6 +65,13 @@ public final class RoutedInvocationHandler implements InvocationHandler {
    */
   private static final int CONNECT_WAIT_SHARE = 3;
 
+  /**
+   * How long a connection may take to come up before a call that gave up waiting for it counts as a
+   * failure to reach the node: Linux's initial SYN retransmission timeout (RFC 6298's 1 s), so a
+   * connection still not up after it lost a SYN or its answer, or was never answered at all.
+   */
+  static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(1);
+
   private final long deadlineNanos;
   private final int maxAttempts;
   private final Ticker ticker;
@@ -527,15 +534,24 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   }
 
   private static void record(NodeState node, RpcException e) {
+    Duration connecting = e.connectingFor();
+    if (!connecting.isZero() && connecting.compareTo(UNREACHABLE_AFTER) < 0) {
+      // The call gave up while its connection was still coming up, and had been for less than a
+      // SYN retransmission: the caller's deadline (or the connect wait cut from it) was merely
+      // shorter than a connect and handshake. Counting it would let a burst of short-deadline
+      // calls on a fresh connection eject a healthy node.
+      return;
+    }
     switch (e.status()) {
       case UNAVAILABLE -> node.health().onFailure();
       case DEADLINE_EXCEEDED -> {
         // A deadline that passed with the request sent says nothing of the node: the caller's
-        // deadline may simply have been short. One that passed before the request could be sent
+        // deadline may simply have been short; nor does one that passed on this client's way to
+        // the wire. One that passed while the connection had been coming up for long (above)
         // means the node could not be reached: a connect or handshake that never completes (SYNs
         // dropped, a hung process) fails only by the deadline, and never by UNAVAILABLE until the
         // connect timeout, so without this such a node would never be ejected.
-        if (e.neverSent()) {
+        if (!connecting.isZero()) {
           node.health().onFailure();
         }
       }

@@ -46,6 +46,10 @@ final class ClientConnection extends FrameDecoder {
   private final ClientSettings settings;
   private final Ticker ticker;
   private final int codecId;
+
+  /** When the connect began: calls that give up waiting for it say how long it had taken. */
+  private final long createdNanos;
+
   private final AtomicInteger nextStreamId = new AtomicInteger(1);
   private volatile int state = CONNECTING;
   private volatile int serverMaxFrameBytes = Frames.MAX_FRAME_LIMIT;
@@ -73,6 +77,11 @@ final class ClientConnection extends FrameDecoder {
     this.settings = settings;
     this.ticker = ticker;
     this.codecId = codecId;
+    this.createdNanos = ticker.nanoTime();
+  }
+
+  private Duration connectingFor() {
+    return Duration.ofNanos(ticker.nanoTime() - createdNanos);
   }
 
   /** True while new calls may be given to this connection. Any thread. */
@@ -312,19 +321,19 @@ final class ClientConnection extends FrameDecoder {
   /** The call's timer fired; on the event loop. */
   void deadlineExceeded(PendingCall call) {
     if (!call.sent) {
-      // Still waiting for the handshake: it never reached the wire.
-      if (!waiting.remove(call) && call.future.isDone()) {
+      // It never reached the wire: waiting for the handshake, or still on its way to this loop.
+      boolean waitedForHandshake = waiting.remove(call);
+      if (!waitedForHandshake && call.future.isDone()) {
         return; // completed already
       }
+      String message = deadlineMessage(call) + " before it could be sent";
       call.fail(
-          RpcException.of(
-              Status.DEADLINE_EXCEEDED,
-              deadlineMessage(call)
-                  + " before it could be sent (the connection's handshake had not completed)",
-              null,
-              true,
-              true,
-              null));
+          waitedForHandshake
+              ? RpcException.whileConnecting(
+                  Status.DEADLINE_EXCEEDED,
+                  message + " (the connection's handshake had not completed)",
+                  connectingFor())
+              : RpcException.of(Status.DEADLINE_EXCEEDED, message, null, true, true, null));
       return;
     }
     if (streams.remove(call.streamId) != call) {
@@ -342,7 +351,7 @@ final class ClientConnection extends FrameDecoder {
       return;
     }
     call.fail(
-        RpcException.of(
+        RpcException.whileConnecting(
             Status.UNAVAILABLE,
             "the connection to "
                 + endpoint
@@ -352,10 +361,7 @@ final class ClientConnection extends FrameDecoder {
                 + " ms, so "
                 + call.method.fullName()
                 + " was not sent; the endpoint may be unreachable, try another",
-            null,
-            true,
-            true,
-            null));
+            connectingFor()));
   }
 
   /** The caller cancelled the future; any thread. */

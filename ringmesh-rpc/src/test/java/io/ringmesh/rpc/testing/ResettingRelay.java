@@ -8,19 +8,22 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A TCP relay on loopback in front of one port, whose connections a test can reset: both ends get a
  * reset (RST), as after a middlebox or a peer that vanished, where neither end closed the
  * connection itself. A Netty server may see it as a read error or first as the input's end,
  * depending on how epoll reports it; tests must accept either. New connections are accepted until
- * {@link #close()}. Thread-safe.
+ * {@link #close()}; while {@linkplain #hold() held}, they are accepted and left silent (a slow
+ * network, or a server slow to answer) until {@link #release()}. Thread-safe.
  */
 public final class ResettingRelay implements AutoCloseable {
   private final ServerSocket listener;
   private final int target;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private volatile CountDownLatch gate = new CountDownLatch(0);
 
   /** Relays to {@code targetPort} on loopback from a free loopback port. */
   public ResettingRelay(int targetPort) throws IOException {
@@ -32,6 +35,16 @@ public final class ResettingRelay implements AutoCloseable {
   /** The port clients connect to. */
   public int port() {
     return listener.getLocalPort();
+  }
+
+  /** Connections accepted from now on carry no byte until {@link #release()}. */
+  public void hold() {
+    gate = new CountDownLatch(1);
+  }
+
+  /** Relays the held connections, and the new ones. */
+  public void release() {
+    gate.countDown();
   }
 
   /** Resets every open connection, on both sides. */
@@ -50,6 +63,7 @@ public final class ResettingRelay implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    gate.countDown(); // held connections end, unrelayed
     try {
       listener.close();
     } catch (IOException ignored) {
@@ -62,17 +76,33 @@ public final class ResettingRelay implements AutoCloseable {
     while (!closed) {
       try {
         Socket down = listener.accept();
-        Socket up = new Socket(InetAddress.getLoopbackAddress(), target);
-        down.setTcpNoDelay(true);
-        up.setTcpNoDelay(true);
         sockets.add(down);
-        sockets.add(up);
-        pump(down, up);
-        pump(up, down);
+        CountDownLatch held = gate;
+        Thread.ofPlatform().daemon().start(() -> connect(down, held));
       } catch (IOException e) {
         if (!closed) {
           System.err.println("relay to port " + target + ": " + e);
         }
+      }
+    }
+  }
+
+  private void connect(Socket down, CountDownLatch held) {
+    try {
+      held.await();
+      if (closed) {
+        down.close();
+        return;
+      }
+      Socket up = new Socket(InetAddress.getLoopbackAddress(), target);
+      sockets.add(up);
+      down.setTcpNoDelay(true);
+      up.setTcpNoDelay(true);
+      pump(down, up);
+      pump(up, down);
+    } catch (IOException | InterruptedException e) {
+      if (!closed) {
+        System.err.println("relay to port " + target + ": " + e);
       }
     }
   }
