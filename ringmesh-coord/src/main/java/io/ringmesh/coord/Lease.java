@@ -1,6 +1,7 @@
 package io.ringmesh.coord;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * re-elected), {@link #isValid()} is false until that shard answers again, and the lease is valid
  * again if the coordinator still has the session. It is lost when the coordinator expired the
  * session, or when the jeopardy lasts a grace period of one more TTL; then {@link #onLost}
- * listeners run: losing a lease is never silent. Pass {@link #fencingToken()} to what the lock
- * protects (see {@link FencedResource}), since no lease can stop a paused holder from writing late.
+ * listeners run: losing a lease is never silent. {@link #onJeopardy} listeners hear the jeopardy
+ * begin and end, so that work under the lock can pause rather than poll {@link #isValid()}. Pass
+ * {@link #fencingToken()} to what the lock protects (see {@link FencedResource}), since no lease
+ * can stop a paused holder from writing late.
  *
  * <p>Thread-safe.
  */
@@ -33,6 +36,10 @@ public final class Lease implements AutoCloseable {
   private final ClientSession session;
   private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
   private final List<Consumer<LockException>> listeners = new CopyOnWriteArrayList<>();
+
+  /** Pairs of jeopardy listeners: (in jeopardy, valid again). Added under the session's lock. */
+  private final List<Runnable[]> jeopardyListeners = new CopyOnWriteArrayList<>();
+
   private volatile @Nullable LockException lostBecause;
 
   Lease(String name, long token, long ticket, ClientSession session) {
@@ -88,6 +95,46 @@ public final class Lease implements AutoCloseable {
       listener.accept(cause);
     }
     return this;
+  }
+
+  /**
+   * Runs {@code inJeopardy} each time this lease's session enters jeopardy while the lease is held
+   * (some shard has not acknowledged a heartbeat within the TTL: stop acting on the lock), and
+   * {@code validAgain} each time it leaves it with the lease still held (every shard answered and
+   * still has the session). If the session is in jeopardy when this is called, {@code inJeopardy}
+   * runs first, soon. Neither runs once the lease is released or lost; a jeopardy that ends in a
+   * loss ends with the {@link #onLost} listeners instead of {@code validAgain}.
+   *
+   * <p>A lease's listeners run one at a time, in the order of the events, on a client thread, and
+   * should return quickly. Pass {@code () -> {}} for an event of no interest.
+   *
+   * @return this lease
+   */
+  public Lease onJeopardy(Runnable inJeopardy, Runnable validAgain) {
+    session.addJeopardyListener(
+        this,
+        new Runnable[] {
+          Objects.requireNonNull(inJeopardy, "inJeopardy"),
+          Objects.requireNonNull(validAgain, "validAgain")
+        });
+    return this;
+  }
+
+  /** Under the session's lock: adds a pair of jeopardy listeners. */
+  void addJeopardyListener(Runnable[] pair) {
+    jeopardyListeners.add(pair);
+  }
+
+  /** Under the session's lock: the jeopardy listeners now, to be told of the next event. */
+  List<Runnable[]> jeopardyListeners() {
+    return List.copyOf(jeopardyListeners);
+  }
+
+  /** Runs one jeopardy listener, if the lease is still held; in the session's event order. */
+  void jeopardyChanged(Runnable[] pair, boolean validAgain) {
+    if (state.get() == State.HELD) {
+      pair[validAgain ? 1 : 0].run();
+    }
   }
 
   /** Why the lease was lost, if it was. */

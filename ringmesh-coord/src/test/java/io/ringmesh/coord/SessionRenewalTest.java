@@ -261,6 +261,61 @@ class SessionRenewalTest {
   }
 
   @Test
+  void jeopardyListenersHearTheJeopardyBeginAndEndInOrder() {
+    LockClient c = newClient();
+    Lease lease = c.acquire(nameOnShard(5), Duration.ofSeconds(5));
+    List<String> events = new CopyOnWriteArrayList<>();
+    lease.onJeopardy(
+        () -> events.add("in jeopardy, valid=" + lease.isValid()),
+        () -> events.add("valid again, valid=" + lease.isValid()));
+    lease.onLost(e -> events.add("lost"));
+
+    heardAnyway = true; // the coordinator keeps the session; only its answers are lost
+    failures = (call, group) -> group == 5;
+    pass(TTL.minus(Duration.ofMillis(500)), c);
+    assertThat(events).as("nothing before the TTL has passed").isEmpty();
+    pass(Duration.ofSeconds(1), c);
+    Await.until(() -> !events.isEmpty(), () -> "the jeopardy reported");
+    assertThat(events).containsExactly("in jeopardy, valid=false");
+
+    // A listener added during the jeopardy hears of it at once.
+    List<String> late = new CopyOnWriteArrayList<>();
+    lease.onJeopardy(() -> late.add("in jeopardy"), () -> late.add("valid again"));
+    Await.until(() -> !late.isEmpty(), () -> "the jeopardy reported to a late listener");
+
+    failures = (call, group) -> false;
+    pass(Duration.ofMillis(600), c);
+    Await.until(() -> events.size() == 2 && late.size() == 2, () -> "the end reported");
+    assertThat(events).containsExactly("in jeopardy, valid=false", "valid again, valid=true");
+    assertThat(late).containsExactly("in jeopardy", "valid again");
+
+    // A released lease hears no more: a lease still held hears the next jeopardy, and events
+    // reach listeners in order, so the released one's would have come by then.
+    lease.close();
+    Lease other = c.acquire(nameOnShard(3), Duration.ofSeconds(5));
+    List<String> others = new CopyOnWriteArrayList<>();
+    other.onJeopardy(() -> others.add("in jeopardy"), () -> others.add("valid again"));
+    failures = (call, group) -> group == 5;
+    pass(TTL.plus(Duration.ofMillis(500)), c);
+    Await.until(() -> !others.isEmpty(), () -> "the next jeopardy reported to the held lease");
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void aJeopardyThatEndsInALossIsReportedBeforeTheLossAndNeverAsValidAgain() {
+    LockClient c = newClient();
+    Lease lease = c.acquire(nameOnShard(3), Duration.ofSeconds(5));
+    List<String> events = new CopyOnWriteArrayList<>();
+    lease.onJeopardy(() -> events.add("in jeopardy"), () -> events.add("valid again"));
+    lease.onLost(e -> events.add("lost"));
+
+    failures = (call, group) -> group == 5;
+    pass(TTL.plus(TTL).plus(Duration.ofMillis(200)), c);
+    Await.until(() -> events.contains("lost"), () -> "the lease lost");
+    assertThat(events).containsExactly("in jeopardy", "lost");
+  }
+
+  @Test
   void aGroupSilentForTheTtlAndTheGraceEndsTheSessionAndTheErrorNamesTheGroupAndItsLastAnswer() {
     LockClient c = newClient();
     Lease lease = c.acquire(nameOnShard(3), Duration.ofSeconds(5));
