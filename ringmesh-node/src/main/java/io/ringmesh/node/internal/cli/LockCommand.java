@@ -65,7 +65,9 @@ final class LockCommand {
     @Option(
         names = "--hold",
         defaultValue = "0s",
-        description = "How long to hold it before releasing (default ${DEFAULT-VALUE}).",
+        description =
+            "How long to hold it before releasing (default ${DEFAULT-VALUE}); a jeopardy of the"
+                + " session meanwhile is reported on stderr, a loss exits 1.",
         converter = DurationConverter.class)
     Duration hold = Duration.ZERO;
 
@@ -106,6 +108,13 @@ final class LockCommand {
         }
         CountDownLatch lost = new CountDownLatch(1);
         lease.onLost(e -> lost.countDown());
+        lease.onJeopardy(
+            () ->
+                System.err.printf(
+                    "'%s' in jeopardy: a shard has not acknowledged session %s within its TTL;"
+                        + " do not act on the lock until it is valid again%n",
+                    name, lease.session()),
+            () -> System.err.printf("'%s' valid again: every shard answered%n", name));
         if (!hold.isZero()) {
           if (!json) {
             System.out.printf("holding for %s ...%n", Durations.format(hold));
