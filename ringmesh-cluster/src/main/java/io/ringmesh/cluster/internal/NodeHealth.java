@@ -33,6 +33,12 @@ public final class NodeHealth {
   /** Total ejections, for tests and metrics; guarded by this. */
   private long totalEjections;
 
+  /**
+   * Whether a failure has been recorded since the last success: written under this, read without
+   * it, so that a success on a healthy node (nearly every call) takes no lock.
+   */
+  private volatile boolean failing;
+
   public NodeHealth(int threshold, long baseNanos, long maxNanos, Ticker ticker) {
     this(threshold, baseNanos, maxNanos, ticker, () -> {});
   }
@@ -54,14 +60,21 @@ public final class NodeHealth {
   }
 
   /** The server answered (with a result or an application error): the streak ends. */
-  public synchronized void onSuccess() {
-    consecutiveFailures = 0;
-    ejections = 0;
-    ejectedUntil = Long.MIN_VALUE;
+  public void onSuccess() {
+    if (!failing) {
+      return; // nothing to reset; a failure racing with this call is ordered after it
+    }
+    synchronized (this) {
+      consecutiveFailures = 0;
+      ejections = 0;
+      ejectedUntil = Long.MIN_VALUE;
+      failing = false;
+    }
   }
 
   /** The node could not be reached or broke the call. May eject it. */
   public synchronized void onFailure() {
+    failing = true;
     consecutiveFailures++;
     if (consecutiveFailures >= threshold && !isEjected()) {
       ejections++;

@@ -1,6 +1,7 @@
 package io.ringmesh.cluster.internal;
 
 import io.ringmesh.cluster.Ticker;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Caps retries at a fraction of requests plus a small floor per second, so a dead cluster gets at
@@ -12,7 +13,7 @@ import io.ringmesh.cluster.Ticker;
  * client retry at all. Deposits and withdrawals count only inside a sliding window of ten
  * one-second buckets, on the injectable ticker.
  *
- * <p>Thread-safe (one lock; the critical sections are a few additions).
+ * <p>Thread-safe: a request is one atomic add; retries and the window's move take one lock.
  */
 public final class RetryBudget {
   private static final int BUCKETS = 10;
@@ -22,13 +23,17 @@ public final class RetryBudget {
   private final double reserve;
   private final Ticker ticker;
 
-  /** Per-second counts, indexed by second modulo {@link #BUCKETS}; guarded by this. */
-  private final long[] requests = new long[BUCKETS];
+  /**
+   * Requests per second, indexed by second modulo {@link #BUCKETS}: added to without the lock,
+   * cleared under it.
+   */
+  private final AtomicLongArray requests = new AtomicLongArray(BUCKETS);
 
+  /** Retries per second, as above; guarded by this. */
   private final long[] retries = new long[BUCKETS];
 
-  /** The second the newest bucket stands for; guarded by this. */
-  private long currentSecond;
+  /** The second the newest bucket stands for; written under this. */
+  private volatile long currentSecond;
 
   public RetryBudget(double percent, int minPerSecond, Ticker ticker) {
     this.percent = percent;
@@ -38,17 +43,34 @@ public final class RetryBudget {
   }
 
   /** Records one request (not a retry). */
-  public synchronized void onRequest() {
-    requests[advance()]++;
+  public void onRequest() {
+    onRequest(ticker.nanos());
+  }
+
+  /**
+   * Records one request made at {@code nowNanos} (the ticker's time, read by the caller anyway).
+   * Within the current second it is one atomic add and no lock: every call makes a request, and a
+   * monitor here was contended by every calling thread. A request that races with the move to a new
+   * second may land in either bucket; the window is approximate by a request or two, as Finagle's
+   * windowed adder is.
+   */
+  public void onRequest(long nowNanos) {
+    long second = Math.floorDiv(nowNanos, BUCKET_NANOS);
+    if (second != currentSecond) {
+      synchronized (this) {
+        advanceTo(second);
+      }
+    }
+    requests.incrementAndGet((int) Math.floorMod(second, (long) BUCKETS));
   }
 
   /** Takes one retry from the budget if there is one left. */
   public synchronized boolean tryRetry() {
-    int i = advance();
+    int i = advanceTo(Math.floorDiv(ticker.nanos(), BUCKET_NANOS));
     long req = 0;
     long ret = 0;
     for (int b = 0; b < BUCKETS; b++) {
-      req += requests[b];
+      req += requests.get(b);
       ret += retries[b];
     }
     if (ret + 1 > reserve + percent * req) {
@@ -58,14 +80,16 @@ public final class RetryBudget {
     return true;
   }
 
-  /** Moves the window to now, clearing the buckets that fell out of it; the index of now. */
-  private int advance() {
-    long now = Math.floorDiv(ticker.nanos(), BUCKET_NANOS);
+  /**
+   * Guarded by this: moves the window to second {@code now} if it is later, clearing the buckets
+   * that fell out of it; the index of the current second.
+   */
+  private int advanceTo(long now) {
     long gap = now - currentSecond;
     if (gap > 0) {
       for (long s = 1; s <= Math.min(gap, BUCKETS); s++) {
         int b = (int) Math.floorMod(currentSecond + s, (long) BUCKETS);
-        requests[b] = 0;
+        requests.set(b, 0);
         retries[b] = 0;
       }
       currentSecond = now;

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -156,7 +157,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
       throw e;
     }
-    router.budget().onRequest();
+    router.budget().onRequest(started);
     Assignment<NodeState> place = plan.place();
     LatencyWindow window = hedged.isEmpty() ? null : hedged.get(method);
     if (window != null) {
@@ -170,15 +171,15 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       if (place != null || meters.enabled()) {
         call.whenComplete((r, t) -> ended(place, started, t));
       }
-      call.attempt(0, null);
+      call.attempt(0, null, started);
       return call;
     }
     if (place == null && !meters.enabled()) {
-      return callBlocking(m, args, plan.nodes(), deadline);
+      return callBlocking(m, args, plan.nodes(), deadline, started);
     }
     Throwable failure = null;
     try {
-      return callBlocking(m, args, plan.nodes(), deadline);
+      return callBlocking(m, args, plan.nodes(), deadline, started);
     } catch (Throwable t) {
       failure = t;
       throw t;
@@ -271,7 +272,15 @@ public final class RoutedInvocationHandler implements InvocationHandler {
    * A call's nodes in the order to try them, and its place under bounded loads (held until the call
    * ends, whichever node serves it), if the service uses them.
    */
-  private record Plan(List<NodeState> nodes, @Nullable Assignment<NodeState> place) {}
+  private interface Plan {
+    List<NodeState> nodes();
+
+    @Nullable Assignment<NodeState> place();
+  }
+
+  /** A plan whose nodes were listed when it was made. */
+  private record ListedPlan(List<NodeState> nodes, @Nullable Assignment<NodeState> place)
+      implements Plan {}
 
   /** Plans a call; fails if the service has no instance or the key is null. */
   private Plan plan(RoutedMethod m, @Nullable Object[] args) {
@@ -291,7 +300,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       long hash = ring.hash(key);
       NodeState owner = ring.route(hash).payload();
       if (owner != null && !owner.health().isEjected()) {
-        return new Plan(new KeyedNodes(ring, hash, n, owner), null);
+        return new KeyedNodes(ring, hash, n, owner);
       }
     }
     List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts));
@@ -308,7 +317,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         }
         addPreferences(ring, hash, n, first, healthy, ejected);
         healthy.addAll(ejected);
-        return new Plan(cap(healthy), place);
+        return new ListedPlan(cap(healthy), place);
       }
       addPreferences(ring, hash, n, null, healthy, ejected);
     } else {
@@ -332,7 +341,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
     }
     healthy.addAll(ejected);
-    return new Plan(cap(healthy), null);
+    return new ListedPlan(cap(healthy), null);
   }
 
   /**
@@ -394,7 +403,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
    * have, after the owner, from the same ring snapshot. Thread-safe (a hedged call reads it from
    * its timer and its callbacks).
    */
-  private final class KeyedNodes extends AbstractList<NodeState> {
+  private final class KeyedNodes extends AbstractList<NodeState> implements Plan {
     private final HashRing<NodeState> ring;
     private final long hash;
     private final int n;
@@ -406,6 +415,16 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       this.hash = hash;
       this.n = n;
       this.owner = owner;
+    }
+
+    @Override
+    public List<NodeState> nodes() {
+      return this;
+    }
+
+    @Override
+    public @Nullable Assignment<NodeState> place() {
+      return null;
     }
 
     @Override
@@ -455,12 +474,13 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   }
 
   private @Nullable Object callBlocking(
-      RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline)
+      RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline, long now)
       throws Throwable {
     RpcException last = null;
     for (int i = 0; ; i++) {
       NodeState node = nodes.get(i);
-      CallOptions attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
+      CallOptions attempt =
+          attemptOptions(deadline, m, last, i, hasNext(nodes, i), i == 0 ? now : ticker.nanos());
       if (i > 0) {
         node.meters().retry();
       }
@@ -488,16 +508,21 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   }
 
   /**
-   * The options of one attempt: the time left of the call's deadline, and, if a next node could
-   * take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no time is left, or
-   * if this is a later attempt and the client has been closed.
+   * The options of one attempt made at {@code now}: the time left of the call's deadline, and, if a
+   * next node could take over, a connect wait of {@link #CONNECT_WAIT_SHARE} of it; throws if no
+   * time is left, or if this is a later attempt and the client has been closed.
    */
   private CallOptions attemptOptions(
-      long deadline, RoutedMethod m, @Nullable RpcException last, int attempt, boolean hasNext) {
+      long deadline,
+      RoutedMethod m,
+      @Nullable RpcException last,
+      int attempt,
+      boolean hasNext,
+      long now) {
     if (attempt > 0) {
       checkOpen(m); // a retry or hedge of a call made before close() goes no further
     }
-    long left = deadline - ticker.nanos();
+    long left = deadline - now;
     if (left <= 0) {
       throw RpcException.of(
           Status.DEADLINE_EXCEEDED,
@@ -699,7 +724,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       NodeState node = nodes.get(index);
       CallOptions options;
       try {
-        options = attemptOptions(deadline, m, last, index, hasNext(nodes, index));
+        options = attemptOptions(deadline, m, last, index, hasNext(nodes, index), ticker.nanos());
       } catch (RpcException e) {
         failed(e);
         return;
@@ -792,15 +817,27 @@ public final class RoutedInvocationHandler implements InvocationHandler {
 
   /**
    * The attempts of one CompletableFuture-returning call, each started when the last fails; it is
-   * itself the call's future (one object and no extra stage per call), and cancelling it cancels
-   * the attempt in flight, on the server too.
+   * itself the call's future and the completion callback of its attempt in flight (one object and
+   * no extra stage or lambda per call), and cancelling it cancels the attempt in flight, on the
+   * server too.
    */
-  private final class AsyncCall extends CompletableFuture<@Nullable Object> {
+  private final class AsyncCall extends CompletableFuture<@Nullable Object>
+      implements BiConsumer<@Nullable Object, @Nullable Throwable> {
     private final RoutedMethod m;
     private final @Nullable Object[] args;
     private final List<NodeState> nodes;
     private final long deadline;
     private volatile @Nullable CompletableFuture<?> inFlight;
+
+    /**
+     * The attempt in flight: its index, node and start (for its meter). Attempts run one at a time,
+     * and each is written before its future is given this callback, which orders the write before
+     * the callback's reads.
+     */
+    private int attemptIndex;
+
+    private @Nullable NodeState attemptNode;
+    private long attemptStarted;
 
     AsyncCall(RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline) {
       this.m = m;
@@ -825,7 +862,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return new CompletableFuture<>();
     }
 
-    void attempt(int i, @Nullable RpcException last) {
+    /** Starts attempt {@code i} at {@code now}, after {@code last} failed (null for the first). */
+    void attempt(int i, @Nullable RpcException last, long now) {
       if (isDone()) {
         return;
       }
@@ -833,7 +871,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       CompletableFuture<?> f;
       CallOptions attempt;
       try {
-        attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i));
+        attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i), now);
       } catch (RpcException e) {
         completeExceptionally(e);
         return;
@@ -855,33 +893,39 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         node.meters().retry();
       }
       node.begin();
-      long started = node.meters().enabled() ? ticker.nanos() : 0;
+      attemptIndex = i;
+      attemptNode = node;
+      attemptStarted = node.meters().enabled() ? ticker.nanos() : 0;
       inFlight = f;
       if (isCancelled()) {
         f.cancel(true);
       }
-      f.whenComplete(
-          (r, t) -> {
-            node.end();
-            if (node.meters().enabled()) {
-              node.meters().attempt(statusOf(t), ticker.nanos() - started);
-            }
-            if (t == null) {
-              node.health().onSuccess();
-              complete(r);
-              return;
-            }
-            Throwable cause =
-                t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            if (cause instanceof RpcException e) {
-              record(node, e);
-              if (mayMoveOn(m, e, i, nodes.size())) {
-                attempt(i + 1, e);
-                return;
-              }
-            }
-            completeExceptionally(cause);
-          });
+      f.whenComplete(this);
+    }
+
+    /** The attempt in flight ended. */
+    @Override
+    public void accept(@Nullable Object r, @Nullable Throwable t) {
+      NodeState node = java.util.Objects.requireNonNull(attemptNode);
+      int i = attemptIndex;
+      node.end();
+      if (node.meters().enabled()) {
+        node.meters().attempt(statusOf(t), ticker.nanos() - attemptStarted);
+      }
+      if (t == null) {
+        node.health().onSuccess();
+        complete(r);
+        return;
+      }
+      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+      if (cause instanceof RpcException e) {
+        record(node, e);
+        if (mayMoveOn(m, e, i, nodes.size())) {
+          attempt(i + 1, e, ticker.nanos());
+          return;
+        }
+      }
+      completeExceptionally(cause);
     }
   }
 
