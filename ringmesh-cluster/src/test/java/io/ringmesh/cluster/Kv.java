@@ -23,6 +23,9 @@ public interface Kv {
   /** Keyed; blocks on the node until the test releases it. */
   String holdKey(@RouteKey String key);
 
+  /** Keyed; answers once the test releases it. */
+  CompletableFuture<String> holdKeyAsync(@RouteKey String key);
+
   /** On a node told to crash, the node dies while running the call. */
   String crash(@RouteKey String key);
 

@@ -175,6 +175,11 @@ final class TestCluster implements AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<String> holdKeyAsync(String key) {
+      return CompletableFuture.completedFuture(hold()); // the handler's own thread waits
+    }
+
+    @Override
     public String crash(String key) {
       return maybeCrash();
     }

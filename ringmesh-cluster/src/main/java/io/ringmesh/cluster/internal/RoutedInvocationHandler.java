@@ -74,6 +74,14 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(1);
 
   private final long deadlineNanos;
+
+  /**
+   * The options of a first attempt with the whole deadline left (nearly every call), without and
+   * with a connect wait: made once rather than per call.
+   */
+  private final CallOptions wholeDeadline;
+
+  private final CallOptions wholeDeadlineWithConnectWait;
   private final int maxAttempts;
   private final Ticker ticker;
   private final Map<Method, RoutedMethod> methods;
@@ -112,6 +120,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     this.options = options;
     Duration t = options.timeout();
     this.deadlineNanos = (t != null ? t : settings.defaultDeadline()).toNanos();
+    this.wholeDeadline = options.withTimeout(Duration.ofNanos(deadlineNanos));
+    this.wholeDeadlineWithConnectWait = withConnectWait(wholeDeadline, deadlineNanos);
     this.maxAttempts = settings.maxAttempts();
     this.ticker = settings.ticker();
     this.meters = router.meters();
@@ -167,9 +177,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       return m.async() ? result : awaitHedged(m, result);
     }
     if (m.async()) {
-      AsyncCall call = new AsyncCall(m, args, plan.nodes(), deadline);
-      if (place != null || meters.enabled()) {
-        call.whenComplete((r, t) -> ended(place, started, t));
+      AsyncCall call = new AsyncCall(m, args, plan.nodes(), deadline, place);
+      if (meters.enabled()) {
+        call.whenComplete((r, t) -> ended(null, started, t)); // the call frees its own place
       }
       call.attempt(0, null, started);
       return call;
@@ -296,29 +306,28 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
     int n = snapshot.nodes().size();
     byte[] key = key(m, args);
-    if (key != null && router.bounded() == null) {
-      long hash = ring.hash(key);
-      NodeState owner = ring.route(hash).payload();
-      if (owner != null && !owner.health().isEjected()) {
-        return new KeyedNodes(ring, hash, n, owner);
+    long hash = key != null ? ring.hash(key) : 0;
+    BoundedLoadRouter<NodeState> bounded = key != null ? router.bounded() : null;
+    // Bounded loads: the first node with room along the key's list, then the list as usual.
+    Assignment<NodeState> place = bounded != null ? bounded.acquire(hash) : null;
+    if (key != null) {
+      NodeState first = place != null ? place.node().payload() : ring.route(hash).payload();
+      if (first != null && !first.health().isEjected()) {
+        return new KeyedNodes(ring, hash, n, first, place);
       }
     }
     List<NodeState> healthy = new ArrayList<>(Math.min(n, maxAttempts));
     List<NodeState> ejected = new ArrayList<>(2);
-    if (key != null) {
-      long hash = ring.hash(key);
-      BoundedLoadRouter<NodeState> bounded = router.bounded();
-      if (bounded != null) {
-        // Bounded loads: the first node with room along the key's list, then the list as usual.
-        Assignment<NodeState> place = bounded.acquire(hash);
-        NodeState first = place.node().payload();
-        if (first != null) {
-          (first.health().isEjected() ? ejected : healthy).add(first);
-        }
-        addPreferences(ring, hash, n, first, healthy, ejected);
-        healthy.addAll(ejected);
-        return new ListedPlan(cap(healthy), place);
+    if (place != null) {
+      NodeState first = place.node().payload();
+      if (first != null) {
+        ejected.add(first); // ejected, or it would have had the fast path above
       }
+      addPreferences(ring, hash, n, first, healthy, ejected);
+      healthy.addAll(ejected);
+      return new ListedPlan(cap(healthy), place);
+    }
+    if (key != null) {
       addPreferences(ring, hash, n, null, healthy, ejected);
     } else {
       List<NodeState> all = snapshot.nodes();
@@ -397,24 +406,32 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   }
 
   /**
-   * A keyed call's nodes when the key's owner is healthy: the owner at once, the rest of the key's
-   * preference list only when a second attempt needs it. Most calls need one node, and listing the
-   * preferences allocates; so does nothing else here. The rest is listed as {@link #plan} would
-   * have, after the owner, from the same ring snapshot. Thread-safe (a hedged call reads it from
-   * its timer and its callbacks).
+   * A keyed call's nodes when its first node is healthy (the key's owner, or under bounded loads
+   * the first with room): that node at once, the rest of the key's preference list only when a
+   * second attempt needs it. Most calls need one node, and listing the preferences allocates; so
+   * does nothing else here. The rest is listed as {@link #plan} would have, after the first node,
+   * from the same ring snapshot. Thread-safe (a hedged call reads it from its timer and its
+   * callbacks).
    */
   private final class KeyedNodes extends AbstractList<NodeState> implements Plan {
     private final HashRing<NodeState> ring;
     private final long hash;
     private final int n;
     private final NodeState owner;
+    private final @Nullable Assignment<NodeState> place;
     private @Nullable List<NodeState> all;
 
-    KeyedNodes(HashRing<NodeState> ring, long hash, int n, NodeState owner) {
+    KeyedNodes(
+        HashRing<NodeState> ring,
+        long hash,
+        int n,
+        NodeState owner,
+        @Nullable Assignment<NodeState> place) {
       this.ring = ring;
       this.hash = hash;
       this.n = n;
       this.owner = owner;
+      this.place = place;
     }
 
     @Override
@@ -424,7 +441,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
 
     @Override
     public @Nullable Assignment<NodeState> place() {
-      return null;
+      return place;
     }
 
     @Override
@@ -538,15 +555,20 @@ public final class RoutedInvocationHandler implements InvocationHandler {
           false,
           last);
     }
+    if (left == deadlineNanos) {
+      return hasNext ? wholeDeadlineWithConnectWait : wholeDeadline;
+    }
     CallOptions o = options.withTimeout(Duration.ofNanos(left));
     // A node that cannot be reached (SYNs dropped, a hung process) keeps a call waiting for its
     // connection until the connect timeout, which may well outlast the call; the call would then
     // end by its deadline without trying another node. Capping the wait ends such an attempt in
     // time for the next node, with UNAVAILABLE and never sent, so moving on is safe whatever the
     // method. The connection goes on coming up, for the calls after this one.
-    return hasNext
-        ? o.withConnectWait(Duration.ofNanos(Math.max(1, left / CONNECT_WAIT_SHARE)))
-        : o;
+    return hasNext ? withConnectWait(o, left) : o;
+  }
+
+  private static CallOptions withConnectWait(CallOptions o, long left) {
+    return o.withConnectWait(Duration.ofNanos(Math.max(1, left / CONNECT_WAIT_SHARE)));
   }
 
   /**
@@ -827,6 +849,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     private final @Nullable Object[] args;
     private final List<NodeState> nodes;
     private final long deadline;
+    private final @Nullable Assignment<NodeState> place;
     private volatile @Nullable CompletableFuture<?> inFlight;
 
     /**
@@ -839,15 +862,44 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     private @Nullable NodeState attemptNode;
     private long attemptStarted;
 
-    AsyncCall(RoutedMethod m, @Nullable Object[] args, List<NodeState> nodes, long deadline) {
+    AsyncCall(
+        RoutedMethod m,
+        @Nullable Object[] args,
+        List<NodeState> nodes,
+        long deadline,
+        @Nullable Assignment<NodeState> place) {
       this.m = m;
       this.args = args;
       this.nodes = nodes;
       this.deadline = deadline;
+      this.place = place;
+    }
+
+    /**
+     * Frees the call's place under bounded loads (once; closing is idempotent) before the call's
+     * completion runs its dependents, which may well make the next call.
+     */
+    private void freePlace() {
+      if (place != null) {
+        place.close();
+      }
+    }
+
+    @Override
+    public boolean complete(@Nullable Object value) {
+      freePlace();
+      return super.complete(value);
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      freePlace();
+      return super.completeExceptionally(failure);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+      freePlace();
       boolean cancelled = super.cancel(mayInterruptIfRunning);
       CompletableFuture<?> f = inFlight;
       if (cancelled && f != null) {
