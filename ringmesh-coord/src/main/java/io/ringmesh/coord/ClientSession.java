@@ -103,11 +103,6 @@ final class ClientSession {
 
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
 
-  /** Lease listeners to run, in order; {@link #draining} while a client thread runs them. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> events =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-  private final AtomicBoolean draining = new AtomicBoolean();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
   /** Guarded by this. */
@@ -484,47 +479,27 @@ final class ClientSession {
     leases.remove(lease);
   }
 
-  /**
-   * Runs a lease listener on a client thread, after the ones posted before it: a session's events
-   * (jeopardy, valid again, lost) reach the listeners in the order they happened, one at a time.
-   */
+  /** Runs a listener on a client thread. */
   void runListener(Runnable listener) {
-    events.add(listener);
-    if (draining.compareAndSet(false, true)) {
-      client.runListener(this::drainEvents);
-    }
-  }
-
-  private void drainEvents() {
-    do {
-      for (Runnable r; (r = events.poll()) != null; ) {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.warn("a lease listener of session {} failed", id, e);
-        }
-      }
-      draining.set(false);
-      // An event posted between the last poll and the reset found the drain running: take it.
-    } while (!events.isEmpty() && draining.compareAndSet(false, true));
+    client.runListener(listener);
   }
 
   /** Adds a lease's pair of jeopardy listeners; tells them at once of a jeopardy in progress. */
   synchronized void addJeopardyListener(Lease lease, Runnable[] pair) {
     lease.addJeopardyListener(pair);
     if (inJeopardy) {
-      runListener(() -> lease.jeopardyChanged(pair, false));
+      lease.post(() -> lease.jeopardyChanged(pair, false));
     }
   }
 
   /**
    * Guarded by this: tells the jeopardy listeners of the held leases, as they are now, that the
-   * session entered jeopardy or left it. Posting under the lock keeps the events in order.
+   * session entered jeopardy or left it. Posting under the lock keeps each lease's events in order.
    */
   private void jeopardyChanged(boolean validAgain) {
     for (Lease lease : leases) {
       for (Runnable[] pair : lease.jeopardyListeners()) {
-        runListener(() -> lease.jeopardyChanged(pair, validAgain));
+        lease.post(() -> lease.jeopardyChanged(pair, validAgain));
       }
     }
   }

@@ -3,10 +3,14 @@ package io.ringmesh.coord;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A held lock. Closing it releases the lock; the next waiter is granted in the same step.
@@ -24,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class Lease implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Lease.class);
+
   private enum State {
     HELD,
     RELEASED,
@@ -39,6 +45,15 @@ public final class Lease implements AutoCloseable {
 
   /** Pairs of jeopardy listeners: (in jeopardy, valid again). Added under the session's lock. */
   private final List<Runnable[]> jeopardyListeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * This lease's listener calls, run in order, one at a time ({@link #draining} while a client
+   * thread runs them): a loss never overtakes the jeopardy that led to it. Per lease, so that a
+   * slow listener of one lease does not hold up another's.
+   */
+  private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+
+  private final AtomicBoolean draining = new AtomicBoolean();
 
   private volatile @Nullable LockException lostBecause;
 
@@ -120,6 +135,28 @@ public final class Lease implements AutoCloseable {
     return this;
   }
 
+  /** Runs {@code listener} on a client thread after this lease's listener calls posted before. */
+  void post(Runnable listener) {
+    events.add(listener);
+    if (draining.compareAndSet(false, true)) {
+      session.runListener(this::drain);
+    }
+  }
+
+  private void drain() {
+    do {
+      for (Runnable r; (r = events.poll()) != null; ) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          LOG.warn("a listener of {} failed", this, e);
+        }
+      }
+      draining.set(false);
+      // A call posted between the last poll and the reset found the drain running: take it.
+    } while (!events.isEmpty() && draining.compareAndSet(false, true));
+  }
+
   /** Under the session's lock: adds a pair of jeopardy listeners. */
   void addJeopardyListener(Runnable[] pair) {
     jeopardyListeners.add(pair);
@@ -169,7 +206,7 @@ public final class Lease implements AutoCloseable {
     session.forget(this);
     for (Consumer<LockException> l : listeners) {
       if (listeners.remove(l)) {
-        session.runListener(() -> l.accept(cause));
+        post(() -> l.accept(cause));
       }
     }
     return true;
@@ -185,7 +222,7 @@ public final class Lease implements AutoCloseable {
     lostBecause = cause;
     for (Consumer<LockException> l : listeners) {
       if (listeners.remove(l)) {
-        session.runListener(() -> l.accept(cause));
+        post(() -> l.accept(cause));
       }
     }
   }
