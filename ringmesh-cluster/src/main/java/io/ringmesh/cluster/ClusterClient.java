@@ -2,11 +2,11 @@ package io.ringmesh.cluster;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ringmesh.cluster.internal.ClusterSettings;
+import io.ringmesh.cluster.internal.RoutedInterface;
 import io.ringmesh.cluster.internal.RoutedInvocationHandler;
 import io.ringmesh.cluster.internal.ServiceRouter;
 import io.ringmesh.ring.Algorithm;
 import io.ringmesh.rpc.CallOptions;
-import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcService;
 import java.lang.reflect.Proxy;
@@ -55,6 +55,9 @@ public final class ClusterClient implements AutoCloseable {
   private final @Nullable ExecutorService ownExecutor;
   private final @Nullable ScheduledExecutorService hedgeTimer;
   private final Map<String, ServiceRouter> routers = new ConcurrentHashMap<>();
+
+  /** The service interfaces proxies were made of, read once each: see {@link RoutedInterface}. */
+  private final Map<Class<?>, RoutedInterface> interfaces = new ConcurrentHashMap<>();
 
   // Why routers are added under `lock`: proxy() checked `closed` and then added the service's
   // router, while close() set `closed` and walked the routers. A proxy() that had passed the check
@@ -141,11 +144,15 @@ public final class ClusterClient implements AutoCloseable {
     Objects.requireNonNull(iface, "iface");
     Objects.requireNonNull(options, "options");
     checkOpen();
-    // Validates the interface as the RPC layer sees it (types, overloads); connects nowhere.
-    rpc.proxy(iface, Endpoint.of("127.0.0.1", 1));
+    RoutedInterface routed = interfaces.get(iface);
+    if (routed == null) {
+      // Not computeIfAbsent: reading an interface can throw, and may take a while.
+      routed = RoutedInterface.of(iface, rpc);
+      interfaces.putIfAbsent(iface, routed);
+    }
     ServiceRouter router = router(serviceName(iface));
     RoutedInvocationHandler handler =
-        new RoutedInvocationHandler(iface, router, rpc, options, settings, keys, keysOverride);
+        new RoutedInvocationHandler(routed, router, options, settings, keys, keysOverride);
     return iface.cast(
         Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
   }

@@ -8,13 +8,11 @@ import io.ringmesh.ring.HashRing;
 import io.ringmesh.ring.Node;
 import io.ringmesh.rpc.CallOptions;
 import io.ringmesh.rpc.MethodInvoker;
-import io.ringmesh.rpc.RpcClient;
 import io.ringmesh.rpc.RpcContext;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.AbstractList;
 import java.util.ArrayList;
@@ -105,18 +103,17 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   private final boolean keysOverride;
 
   public RoutedInvocationHandler(
-      Class<?> iface,
+      RoutedInterface routed,
       ServiceRouter router,
-      RpcClient rpc,
       CallOptions options,
       ClusterSettings settings,
       @Nullable KeyExtractor keys,
       boolean keysOverride) {
-    this.iface = iface;
+    this.iface = routed.iface();
     this.keys = keys;
     this.keysOverride = keysOverride && keys != null;
     this.router = router;
-    this.invoker = rpc.invoker(iface);
+    this.invoker = routed.invoker();
     this.options = options;
     Duration t = options.timeout();
     this.deadlineNanos = (t != null ? t : settings.defaultDeadline()).toNanos();
@@ -125,13 +122,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     this.maxAttempts = settings.maxAttempts();
     this.ticker = settings.ticker();
     this.meters = router.meters();
-    Map<Method, RoutedMethod> m = new HashMap<>();
-    for (Method method : iface.getMethods()) {
-      if (!method.isDefault() && !Modifier.isStatic(method.getModifiers())) {
-        m.put(method, RoutedMethod.of(method));
-      }
-    }
-    this.methods = Map.copyOf(m);
+    this.methods = routed.methods();
     Duration hedge = settings.hedgeDelays().get(router.service());
     this.hedgeTimer = settings.hedgeTimer();
     this.hedgeDelayNanos = hedge == null ? 0 : hedge.toNanos();
