@@ -3,29 +3,31 @@ package io.ringmesh.rpc;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.util.concurrent.ThreadLocalRandom;
+import java.net.Socket;
 
 /**
- * A loopback port that nothing listens on, for tests of failed connects. It lies below the kernel's
- * ephemeral range (Linux starts it at 32768): a connect to a closed port inside that range can be
- * given that same port as its source and connect to itself (TCP simultaneous open), which
- * LifecycleTest met once as "connection ... closed" instead of "could not connect". Thread-safe.
+ * A loopback port that refuses connections for as long as a test holds it: a TCP socket bound to
+ * the port and never listening. Holding it is what makes the refusal certain. A port merely found
+ * free could be taken meanwhile by any process on the machine (LifecycleTest met a port below the
+ * ephemeral range that accepted its connect, twice), and while the socket is bound the kernel gives
+ * the port to no one else, not even as the source of the very connect aimed at it (TCP simultaneous
+ * open, met once with a port in the ephemeral range). Not thread-safe.
  */
-public final class ClosedPorts {
-  private ClosedPorts() {}
+final class ClosedPorts implements AutoCloseable {
+  private final Socket socket = new Socket();
 
-  /** A loopback port below 32768 that was free when this returned. */
-  public static int next() throws IOException {
-    for (int attempt = 0; attempt < 1_000; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        return port;
-      } catch (IOException taken) {
-        // in use; try another
-      }
-    }
-    throw new IOException("no free loopback port found in 20000-32767");
+  ClosedPorts() throws IOException {
+    socket.setReuseAddress(false);
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  /** The port: connects to it are refused until {@link #close()}. */
+  int port() {
+    return socket.getLocalPort();
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
   }
 }

@@ -138,7 +138,7 @@ class LifecycleTest {
 
   @Test
   void failedConnectionAttemptsBackOffAndFailFast() throws Exception {
-    int port = ClosedPorts.next(); // nothing listens here
+    int port = resources.add(new ClosedPorts()).port(); // bound, never listening: refuses
     RpcClient client =
         resources.add(
             RpcClient.builder()
