@@ -421,8 +421,12 @@ class ClusterClientTest extends RoutedCallsTestBase {
     assertThat(failures).hasSizeGreaterThanOrEqualTo(3);
     Duration unreachableAfter = Duration.ofSeconds(1);
     assertThat(failures.subList(failures.size() - 2, failures.size()))
-        .allSatisfy(e -> assertThat(e.connectingFor()).isGreaterThanOrEqualTo(unreachableAfter));
-    assertThat(failures.get(failures.size() - 3).connectingFor()).isLessThan(unreachableAfter);
+        .allSatisfy(
+            e ->
+                assertThat(e.connectingFor().orElseThrow())
+                    .isGreaterThanOrEqualTo(unreachableAfter));
+    assertThat(failures.get(failures.size() - 3).connectingFor().orElseThrow())
+        .isLessThan(unreachableAfter);
   }
 
   @Test
@@ -449,7 +453,9 @@ class ClusterClientTest extends RoutedCallsTestBase {
               e -> {
                 assertThat(e.status()).isEqualTo(Status.DEADLINE_EXCEEDED);
                 assertThat(e.neverSent()).isTrue();
-                assertThat(e.connectingFor()).isPositive().isLessThan(Duration.ofSeconds(1));
+                assertThat(e.connectingFor().orElseThrow())
+                    .isPositive()
+                    .isLessThan(Duration.ofSeconds(1));
               });
     }
     relay.release();

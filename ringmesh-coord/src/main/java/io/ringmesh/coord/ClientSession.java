@@ -101,6 +101,13 @@ final class ClientSession {
   /** Guarded by this: past {@link #validUntil} and not yet lost (Chubby's jeopardy). */
   private boolean inJeopardy;
 
+  /**
+   * Guarded by this: the grace ran out and the session is being lost. Set under the lock where it
+   * is decided, so that an acknowledgement arriving before {@link #lose} runs cannot report the
+   * leases valid again.
+   */
+  private boolean losing;
+
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
 
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
@@ -295,7 +302,7 @@ final class ClientSession {
     if (earliest != validUntil) {
       validUntil = earliest;
       armDeadline();
-      if (inJeopardy && client.time().nanoTime() - validUntil < 0) {
+      if (inJeopardy && !losing && client.time().nanoTime() - validUntil < 0) {
         inJeopardy = false;
         LOG.warn("session {} out of jeopardy: every group answered; its leases are valid", id);
         jeopardyChanged(true);
@@ -386,6 +393,7 @@ final class ClientSession {
         String lapsed =
             groupName(g) + (problem == null ? "" : " (its last answer: " + problem + ")");
         if (now - (validUntil + ttlNanos) >= 0) {
+          losing = true;
           lostBecause =
               new LockException(
                   LockException.Code.SESSION_EXPIRED,

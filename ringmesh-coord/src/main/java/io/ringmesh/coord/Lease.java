@@ -148,13 +148,18 @@ public final class Lease implements AutoCloseable {
       for (Runnable r; (r = events.poll()) != null; ) {
         try {
           r.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error: the calls after it (a loss) must still run
           LOG.warn("a listener of {} failed", this, e);
         }
       }
       draining.set(false);
       // A call posted between the last poll and the reset found the drain running: take it.
     } while (!events.isEmpty() && draining.compareAndSet(false, true));
+  }
+
+  /** Whether listener calls are queued or running; for tests, which cannot see them otherwise. */
+  boolean listenerCallsPending() {
+    return draining.get() || !events.isEmpty();
   }
 
   /** Under the session's lock: adds a pair of jeopardy listeners. */

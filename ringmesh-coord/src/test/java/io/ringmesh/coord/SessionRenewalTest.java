@@ -273,6 +273,8 @@ class SessionRenewalTest {
     heardAnyway = true; // the coordinator keeps the session; only its answers are lost
     failures = (call, group) -> group == 5;
     pass(TTL.minus(Duration.ofMillis(500)), c);
+    // Listener calls are posted synchronously by the clock's timers: none queued, none ran.
+    assertThat(lease.listenerCallsPending()).isFalse();
     assertThat(events).as("nothing before the TTL has passed").isEmpty();
     pass(Duration.ofSeconds(1), c);
     Await.until(() -> !events.isEmpty(), () -> "the jeopardy reported");
@@ -289,8 +291,9 @@ class SessionRenewalTest {
     assertThat(events).containsExactly("in jeopardy, valid=false", "valid again, valid=true");
     assertThat(late).containsExactly("in jeopardy", "valid again");
 
-    // A released lease hears no more: a lease still held hears the next jeopardy, and events
-    // reach listeners in order, so the released one's would have come by then.
+    // A released lease hears no more. A lease still held hears the next jeopardy; the released
+    // one's calls, had any been made, were posted in the same step, so they would be queued or
+    // done by then.
     lease.close();
     Lease other = c.acquire(nameOnShard(3), Duration.ofSeconds(5));
     List<String> others = new CopyOnWriteArrayList<>();
@@ -298,6 +301,7 @@ class SessionRenewalTest {
     failures = (call, group) -> group == 5;
     pass(TTL.plus(Duration.ofMillis(500)), c);
     Await.until(() -> !others.isEmpty(), () -> "the next jeopardy reported to the held lease");
+    assertThat(lease.listenerCallsPending()).isFalse();
     assertThat(events).hasSize(2);
   }
 

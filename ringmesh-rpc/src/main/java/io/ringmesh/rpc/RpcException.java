@@ -2,6 +2,7 @@ package io.ringmesh.rpc;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,16 +27,18 @@ public final class RpcException extends RuntimeException {
   private final @Nullable String errorType;
   private final boolean neverSent;
   private final boolean notExecuted;
+
+  /** How long the call's connection had been coming up; negative if it did not wait for one. */
   private final long connectingNanos;
 
   /** An exception with this status and message, not known to be unexecuted. */
   public RpcException(Status status, String message) {
-    this(status, message, null, false, false, null, 0, true);
+    this(status, message, null, false, false, null, -1, true);
   }
 
   /** An exception with this status, message and cause (the cause never travels). */
   public RpcException(Status status, String message, @Nullable Throwable cause) {
-    this(status, message, null, false, false, cause, 0, true);
+    this(status, message, null, false, false, cause, -1, true);
   }
 
   private RpcException(
@@ -70,7 +73,7 @@ public final class RpcException extends RuntimeException {
         false,
         false,
         null,
-        0,
+        -1,
         true);
   }
 
@@ -85,7 +88,7 @@ public final class RpcException extends RuntimeException {
       boolean neverSent,
       boolean notExecuted,
       @Nullable Throwable cause) {
-    return new RpcException(status, message, errorType, neverSent, notExecuted, cause, 0, false);
+    return new RpcException(status, message, errorType, neverSent, notExecuted, cause, -1, false);
   }
 
   /**
@@ -94,7 +97,7 @@ public final class RpcException extends RuntimeException {
    */
   public static RpcException whileConnecting(Status status, String message, Duration connecting) {
     return new RpcException(
-        status, message, null, true, true, null, Math.max(1, connecting.toNanos()), false);
+        status, message, null, true, true, null, Math.max(0, connecting.toNanos()), false);
   }
 
   /** The status; never {@link Status#OK}. */
@@ -118,12 +121,12 @@ public final class RpcException extends RuntimeException {
   /**
    * For a call that was not sent because its connection was still being set up (TCP connect and
    * handshake) when the call's deadline or connect wait ran out: how long that connection had been
-   * coming up. {@link Duration#ZERO} for every other failure. A short time says nothing of the
-   * endpoint, since the caller's deadline may have been shorter than a handshake takes; one past
-   * the first SYN retransmission (1 s) suggests the endpoint cannot be reached.
+   * coming up. Empty for every other failure. A short time says nothing of the endpoint, since the
+   * caller's deadline may have been shorter than a handshake takes; a long one (past the first SYN
+   * retransmission, 1 s on Linux) suggests the endpoint cannot be reached.
    */
-  public Duration connectingFor() {
-    return Duration.ofNanos(connectingNanos);
+  public Optional<Duration> connectingFor() {
+    return connectingNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(connectingNanos));
   }
 
   /**

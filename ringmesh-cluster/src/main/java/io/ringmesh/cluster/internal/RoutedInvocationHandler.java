@@ -67,7 +67,10 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   /**
    * How long a connection may take to come up before a call that gave up waiting for it counts as a
    * failure to reach the node: Linux's initial SYN retransmission timeout (RFC 6298's 1 s), so a
-   * connection still not up after it lost a SYN or its answer, or was never answered at all.
+   * connection still not up after it lost a SYN or its answer, or was never answered at all. (With
+   * an RPC connect timeout of 1 s or less, only the connect's own failure counts: it fails the
+   * calls waiting for it with UNAVAILABLE.) A deadline that passed never sent for another reason
+   * (the enclosing call's deadline, the client's own queue) does not count either.
    */
   static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(1);
 
@@ -572,8 +575,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
   }
 
   private static void record(NodeState node, RpcException e) {
-    Duration connecting = e.connectingFor();
-    if (!connecting.isZero() && connecting.compareTo(UNREACHABLE_AFTER) < 0) {
+    Duration connecting = e.connectingFor().orElse(null);
+    if (connecting != null && connecting.compareTo(UNREACHABLE_AFTER) < 0) {
       // The call gave up while its connection was still coming up, and had been for less than a
       // SYN retransmission: the caller's deadline (or the connect wait cut from it) was merely
       // shorter than a connect and handshake. Counting it would let a burst of short-deadline
@@ -589,7 +592,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         // means the node could not be reached: a connect or handshake that never completes (SYNs
         // dropped, a hung process) fails only by the deadline, and never by UNAVAILABLE until the
         // connect timeout, so without this such a node would never be ejected.
-        if (!connecting.isZero()) {
+        if (connecting != null) {
           node.health().onFailure();
         }
       }
@@ -834,8 +837,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
    * no extra stage or lambda per call), and cancelling it cancels the attempt in flight, on the
    * server too.
    */
-  private final class AsyncCall extends CompletableFuture<@Nullable Object>
-      implements BiConsumer<@Nullable Object, @Nullable Throwable> {
+  private final class AsyncCall extends CompletableFuture<@Nullable Object> {
     private final RoutedMethod m;
     private final @Nullable Object[] args;
     private final List<NodeState> nodes;
@@ -853,6 +855,9 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     private @Nullable NodeState attemptNode;
     private long attemptStarted;
 
+    /** Given to each attempt's future; one per call, not per attempt, and not this future. */
+    private final BiConsumer<@Nullable Object, @Nullable Throwable> attemptEnded = this::ended;
+
     AsyncCall(
         RoutedMethod m,
         @Nullable Object[] args,
@@ -867,30 +872,27 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     }
 
     /**
-     * Frees the call's place under bounded loads (once; closing is idempotent) before the call's
-     * completion runs its dependents, which may well make the next call.
+     * Frees the call's place under bounded loads (once; closing is idempotent) and ends the call,
+     * freeing first so that the call's dependents, which may well make the next call, find it free.
+     * Every way the call ends passes here or through {@link #cancel}, and so does every attempt's
+     * end, whatever the caller did to this future meanwhile (completed or obtruded it).
      */
-    private void freePlace() {
+    private void finish(@Nullable Object value, @Nullable Throwable failure) {
       if (place != null) {
         place.close();
+      }
+      if (failure == null) {
+        complete(value);
+      } else {
+        completeExceptionally(failure);
       }
     }
 
     @Override
-    public boolean complete(@Nullable Object value) {
-      freePlace();
-      return super.complete(value);
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable failure) {
-      freePlace();
-      return super.completeExceptionally(failure);
-    }
-
-    @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-      freePlace();
+      if (place != null) {
+        place.close();
+      }
       boolean cancelled = super.cancel(mayInterruptIfRunning);
       CompletableFuture<?> f = inFlight;
       if (cancelled && f != null) {
@@ -908,6 +910,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     /** Starts attempt {@code i} at {@code now}, after {@code last} failed (null for the first). */
     void attempt(int i, @Nullable RpcException last, long now) {
       if (isDone()) {
+        finish(null, last); // cancelled or completed by the caller: only the place is left
         return;
       }
       NodeState node = nodes.get(i);
@@ -916,7 +919,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       try {
         attempt = attemptOptions(deadline, m, last, i, hasNext(nodes, i), now);
       } catch (RpcException e) {
-        completeExceptionally(e);
+        finish(null, e);
         return;
       }
       try {
@@ -927,7 +930,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         f = CompletableFuture.failedFuture(t);
       }
       if (f == null) {
-        completeExceptionally(
+        finish(
+            null,
             new RpcException(
                 Status.INTERNAL, RoutedMethod.describe(m.method()) + " returned null"));
         return;
@@ -943,12 +947,11 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       if (isCancelled()) {
         f.cancel(true);
       }
-      f.whenComplete(this);
+      f.whenComplete(attemptEnded);
     }
 
     /** The attempt in flight ended. */
-    @Override
-    public void accept(@Nullable Object r, @Nullable Throwable t) {
+    private void ended(@Nullable Object r, @Nullable Throwable t) {
       NodeState node = java.util.Objects.requireNonNull(attemptNode);
       int i = attemptIndex;
       node.end();
@@ -957,7 +960,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
       }
       if (t == null) {
         node.health().onSuccess();
-        complete(r);
+        finish(r, null);
         return;
       }
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -968,7 +971,7 @@ public final class RoutedInvocationHandler implements InvocationHandler {
           return;
         }
       }
-      completeExceptionally(cause);
+      finish(null, cause);
     }
   }
 

@@ -3,14 +3,18 @@ package io.ringmesh.rpc.internal;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.ringmesh.rpc.Endpoint;
 import io.ringmesh.rpc.RpcException;
 import io.ringmesh.rpc.Status;
+import java.net.SocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -128,12 +132,15 @@ final class EndpointPool {
                             "idle", new IdleStateHandler(keepAlive, 0, 0, TimeUnit.NANOSECONDS));
                       }
                       p.addLast("rpc", conn);
+                      p.addFirst("connect", new ConnectFailure(conn));
                     }
                   });
       ChannelFuture f = b.connect(endpoint.host(), endpoint.port());
       conn.attach(f.channel());
       connection = conn;
       channel = f.channel();
+      // Also here, for a connect that fails before it reaches the pipeline (the address could not
+      // be resolved); ConnectFailure has the others. Whichever runs first sets the reason.
       f.addListener(
           (ChannelFuture done) -> {
             if (!done.isSuccess()) {
@@ -179,6 +186,39 @@ final class EndpointPool {
       }
       connection = null;
       channel = null;
+    }
+  }
+
+  /**
+   * Reports a failed connect to its connection from the event loop, before Netty closes the
+   * channel. A listener added to the future {@code Bootstrap.connect} returns came too late when
+   * the connect failed first (a refused port on loopback fails in microseconds, and the calling
+   * thread may be descheduled in between): the channel had closed by then, and the calls waiting
+   * for it failed with "connection closed" instead of the connect's error. The listener here is on
+   * the connect's own promise before the connect starts, and a connect's promise fails before its
+   * channel closes.
+   */
+  private static final class ConnectFailure extends ChannelOutboundHandlerAdapter {
+    private final ClientConnection conn;
+
+    ConnectFailure(ClientConnection conn) {
+      this.conn = conn;
+    }
+
+    @Override
+    public void connect(
+        ChannelHandlerContext ctx,
+        SocketAddress remote,
+        @Nullable SocketAddress local,
+        ChannelPromise promise) {
+      promise.addListener(
+          (ChannelFuture done) -> {
+            if (!done.isSuccess()) {
+              conn.connectFailed(done.cause());
+            }
+          });
+      ctx.connect(remote, local, promise);
+      ctx.pipeline().remove(this); // its one job is done
     }
   }
 }

@@ -38,8 +38,10 @@ public final class ResettingRelay implements AutoCloseable {
   }
 
   /** Connections accepted from now on carry no byte until {@link #release()}. */
-  public void hold() {
-    gate = new CountDownLatch(1);
+  public synchronized void hold() {
+    if (gate.getCount() == 0) { // a second hold keeps the first's gate, which release() opens
+      gate = new CountDownLatch(1);
+    }
   }
 
   /** Relays the held connections, and the new ones. */
