@@ -202,8 +202,20 @@ class SessionRenewalTest {
     // Building the client opens its session.
     CompletableFuture<LockClient> built = CompletableFuture.supplyAsync(this::newClient);
     Await.until(() -> opensToFail.get() < 14, () -> "the first attempt to open the session");
+    // Each retry falls due on this clock and fails at once. The clock moves a step at a time and
+    // waits (a little real time) for the opener's next retry before the next step: moving it on
+    // regardless once ran it past the open's deadline, and the loop then never ended.
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (opensToFail.get() > 0) {
-      clock.advance(STEP); // each retry falls due on this clock and fails at once
+      int before = opensToFail.get();
+      clock.advance(STEP);
+      long paced = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+      while (opensToFail.get() == before && System.nanoTime() - paced < 0) {
+        Thread.onSpinWait();
+      }
+      assertThat(System.nanoTime() - giveUp)
+          .as("the failed opens retried within 30 s")
+          .isNegative();
     }
     clock.advanceUntilDone(built, Duration.ofSeconds(20)); // to the attempt that goes through
     LockClient c = built.get(20, TimeUnit.SECONDS);
