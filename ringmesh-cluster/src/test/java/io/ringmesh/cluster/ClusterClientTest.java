@@ -183,17 +183,16 @@ class ClusterClientTest extends RoutedCallsTestBase {
     assertThat(count).containsEntry("node-0", 2).containsEntry("node-1", 2);
   }
 
-  @Test
-  void boundedLoadsSpillAKeyToTheNextNodeWhenItsOwnerIsFull() throws Exception {
-    TestCluster c = cluster(2);
-    Kv kv = client(c, base().boundedLoads(Kv.class, 0.25)).proxy(Kv.class);
-    String key = keyOn(c, "node-0");
-    // Four calls held open, all for node-0's key; with m in flight each node may hold
-    // ceil(1.25 * m / 2): 1, 2, 2, 3. So the third call finds node-0 full and spills to node-1.
+  /**
+   * Starts four calls that the nodes hold open, each once the last is held, then lets them all
+   * answer: which node served each, in order.
+   */
+  private static List<String> fourHeldCalls(
+      TestCluster c, java.util.function.Supplier<CompletableFuture<String>> call) throws Exception {
     List<CompletableFuture<String>> held = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       int expected = i + 1;
-      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
+      held.add(call.get());
       waitUntil(() -> c.held.get() == expected);
     }
     c.releaseHeld.countDown();
@@ -201,7 +200,18 @@ class ClusterClientTest extends RoutedCallsTestBase {
     for (CompletableFuture<String> f : held) {
       servedBy.add(f.get(10, TimeUnit.SECONDS));
     }
-    assertThat(servedBy).containsExactly("node-0", "node-0", "node-1", "node-0");
+    return servedBy;
+  }
+
+  @Test
+  void boundedLoadsSpillAKeyToTheNextNodeWhenItsOwnerIsFull() throws Exception {
+    TestCluster c = cluster(2);
+    Kv kv = client(c, base().boundedLoads(Kv.class, 0.25)).proxy(Kv.class);
+    String key = keyOn(c, "node-0");
+    // Four calls held open, all for node-0's key; with m in flight each node may hold
+    // ceil(1.25 * m / 2): 1, 2, 2, 3. So the third call finds node-0 full and spills to node-1.
+    assertThat(fourHeldCalls(c, () -> CompletableFuture.supplyAsync(() -> kv.holdKey(key))))
+        .containsExactly("node-0", "node-0", "node-1", "node-0");
     // Without load the key is back on its owner: places were released.
     assertThat(kv.owner(key)).isEqualTo("node-0");
   }
@@ -211,18 +221,8 @@ class ClusterClientTest extends RoutedCallsTestBase {
     TestCluster c = cluster(2);
     Kv kv = client(c, base().boundedLoads(Kv.class, 0.25)).proxy(Kv.class);
     String key = keyOn(c, "node-0");
-    List<CompletableFuture<String>> held = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      int expected = i + 1;
-      held.add(kv.holdKeyAsync(key));
-      waitUntil(() -> c.held.get() == expected);
-    }
-    c.releaseHeld.countDown();
-    List<String> servedBy = new ArrayList<>();
-    for (CompletableFuture<String> f : held) {
-      servedBy.add(f.get(10, TimeUnit.SECONDS));
-    }
-    assertThat(servedBy).containsExactly("node-0", "node-0", "node-1", "node-0");
+    assertThat(fourHeldCalls(c, () -> kv.holdKeyAsync(key)))
+        .containsExactly("node-0", "node-0", "node-1", "node-0");
     // Calls one at a time stay on the owner: a place kept after its call ended would count as in
     // flight, and by the tenth call node-0 would be over ceil(1.25 * m / 2) and spill.
     for (int i = 0; i < 10; i++) {
@@ -235,16 +235,8 @@ class ClusterClientTest extends RoutedCallsTestBase {
     TestCluster c = cluster(2);
     Kv kv = client(c).proxy(Kv.class);
     String key = keyOn(c, "node-0");
-    List<CompletableFuture<String>> held = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      int expected = i + 1;
-      held.add(CompletableFuture.supplyAsync(() -> kv.holdKey(key)));
-      waitUntil(() -> c.held.get() == expected);
-    }
-    c.releaseHeld.countDown();
-    for (CompletableFuture<String> f : held) {
-      assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("node-0");
-    }
+    assertThat(fourHeldCalls(c, () -> CompletableFuture.supplyAsync(() -> kv.holdKey(key))))
+        .containsOnly("node-0");
   }
 
   @Test
