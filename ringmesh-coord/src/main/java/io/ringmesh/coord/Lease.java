@@ -167,9 +167,12 @@ public final class Lease implements AutoCloseable {
     jeopardyListeners.add(pair);
   }
 
-  /** Under the session's lock: the jeopardy listeners now, to be told of the next event. */
+  /**
+   * Under the session's lock: the jeopardy listeners now, to be told of the next event (iterating a
+   * copy-on-write list sees it as it was when the iteration began).
+   */
   List<Runnable[]> jeopardyListeners() {
-    return List.copyOf(jeopardyListeners);
+    return jeopardyListeners;
   }
 
   /** Runs one jeopardy listener, if the lease is still held; in the session's event order. */

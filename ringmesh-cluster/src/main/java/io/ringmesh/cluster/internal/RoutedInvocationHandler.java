@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -833,9 +832,8 @@ public final class RoutedInvocationHandler implements InvocationHandler {
 
   /**
    * The attempts of one CompletableFuture-returning call, each started when the last fails; it is
-   * itself the call's future and the completion callback of its attempt in flight (one object and
-   * no extra stage or lambda per call), and cancelling it cancels the attempt in flight, on the
-   * server too.
+   * itself the call's future (one object and no extra stage per call), and cancelling it cancels
+   * the attempt in flight, on the server too.
    */
   private final class AsyncCall extends CompletableFuture<@Nullable Object> {
     private final RoutedMethod m;
@@ -844,19 +842,6 @@ public final class RoutedInvocationHandler implements InvocationHandler {
     private final long deadline;
     private final @Nullable Assignment<NodeState> place;
     private volatile @Nullable CompletableFuture<?> inFlight;
-
-    /**
-     * The attempt in flight: its index, node and start (for its meter). Attempts run one at a time,
-     * and each is written before its future is given this callback, which orders the write before
-     * the callback's reads.
-     */
-    private int attemptIndex;
-
-    private @Nullable NodeState attemptNode;
-    private long attemptStarted;
-
-    /** Given to each attempt's future; one per call, not per attempt, and not this future. */
-    private final BiConsumer<@Nullable Object, @Nullable Throwable> attemptEnded = this::ended;
 
     AsyncCall(
         RoutedMethod m,
@@ -940,23 +925,20 @@ public final class RoutedInvocationHandler implements InvocationHandler {
         node.meters().retry();
       }
       node.begin();
-      attemptIndex = i;
-      attemptNode = node;
-      attemptStarted = node.meters().enabled() ? ticker.nanos() : 0;
+      long started = node.meters().enabled() ? ticker.nanos() : 0;
       inFlight = f;
       if (isCancelled()) {
         f.cancel(true);
       }
-      f.whenComplete(attemptEnded);
+      f.whenComplete((r, t) -> ended(i, node, started, r, t));
     }
 
-    /** The attempt in flight ended. */
-    private void ended(@Nullable Object r, @Nullable Throwable t) {
-      NodeState node = java.util.Objects.requireNonNull(attemptNode);
-      int i = attemptIndex;
+    /** Attempt {@code i}, on {@code node} since {@code started}, ended. */
+    private void ended(
+        int i, NodeState node, long started, @Nullable Object r, @Nullable Throwable t) {
       node.end();
       if (node.meters().enabled()) {
-        node.meters().attempt(statusOf(t), ticker.nanos() - attemptStarted);
+        node.meters().attempt(statusOf(t), ticker.nanos() - started);
       }
       if (t == null) {
         node.health().onSuccess();
